@@ -1,0 +1,104 @@
+import { useRef, useState } from 'preact/hooks';
+import type { LeadReading } from '../lib/crm/profile';
+import type { ActionOutcome, Lead } from '../lib/messaging';
+
+export interface LeadActionsProps {
+  /** Reads the lead shown now (never a cached one). */
+  readLead(): LeadReading;
+  openChat(lead: Lead): Promise<ActionOutcome>;
+  login(): Promise<ActionOutcome>;
+}
+
+type Kind = 'chat' | 'login';
+interface Toast {
+  outcome: ActionOutcome;
+  kind: Kind;
+}
+
+const SUCCESS_TOAST_MS = 6000;
+
+/**
+ * The Chat and Login buttons and their toast. Clicks must be trusted: a page script calling `click()` or
+ * dispatching a synthetic event cannot make the extension act. All text is rendered as text (Preact escapes
+ * it), never as HTML: lead names come from the CRM page.
+ */
+export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
+  const [busy, setBusy] = useState<Kind | null>(null);
+  const [toast, setToast] = useState<Toast | null>(null);
+  const hideTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const run = async (kind: Kind, event: MouseEvent) => {
+    if (!event.isTrusted || busy) return;
+    clearTimeout(hideTimer.current);
+    setBusy(kind);
+    setToast(null);
+    let outcome: ActionOutcome;
+    try {
+      if (kind === 'chat') {
+        const reading = readLead();
+        outcome =
+          'lead' in reading
+            ? await openChat(reading.lead)
+            : { ok: false, message: `No lead found on this page: ${reading.reason}.`, retryable: false };
+      } else {
+        outcome = await login();
+      }
+    } catch (error) {
+      outcome = {
+        ok: false,
+        message: `The extension did not answer (${error instanceof Error ? error.message : String(error)}). Reload the page and try again.`,
+        retryable: true,
+      };
+    }
+    setBusy(null);
+    setToast({ outcome, kind });
+    if (outcome.ok) hideTimer.current = setTimeout(() => setToast(null), SUCCESS_TOAST_MS);
+  };
+
+  const outcome = toast?.outcome;
+  return (
+    <div class="ccb">
+      <button type="button" class="ccb-button ccb-chat" data-ccb="chat" disabled={busy !== null} onClick={(event) => run('chat', event)}>
+        {busy === 'chat' ? 'Opening…' : 'Chat'}
+      </button>
+      <button type="button" class="ccb-button ccb-login" data-ccb="login" disabled={busy !== null} onClick={(event) => run('login', event)}>
+        {busy === 'login' ? 'Opening…' : 'Login'}
+      </button>
+      {toast && outcome && (
+        <div
+          class={`ccb-toast ${outcome.ok ? 'ccb-ok' : 'ccb-error'}`}
+          data-ccb="toast"
+          data-ok={String(outcome.ok)}
+          data-error-code={outcome.ok ? undefined : outcome.errorCode}
+          role={outcome.ok ? 'status' : 'alert'}
+        >
+          <span class="ccb-toast-text">{outcome.message}</span>
+          {!outcome.ok && outcome.retryable && (
+            <button type="button" class="ccb-link" data-ccb="retry" onClick={(event) => run(toast.kind, event)}>
+              Retry
+            </button>
+          )}
+          <button type="button" class="ccb-link" aria-label="Dismiss" data-ccb="dismiss" onClick={() => setToast(null)}>
+            ×
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const LEAD_ACTIONS_CSS = `
+:host { all: initial; display: inline-block; vertical-align: middle; margin: 0 4px; }
+.ccb { display: inline-flex; gap: 6px; font: 13px/1.3 system-ui, -apple-system, "Segoe UI", sans-serif; }
+.ccb-button { font: inherit; font-weight: 600; padding: 5px 12px; border-radius: 4px; border: 1px solid #0b7a52; cursor: pointer; }
+.ccb-chat { background: #0e9f6e; color: #fff; }
+.ccb-login { background: #fff; color: #0b7a52; }
+.ccb-button:disabled { opacity: .6; cursor: progress; }
+.ccb-button:focus-visible, .ccb-link:focus-visible { outline: 2px solid #1a56db; outline-offset: 2px; }
+.ccb-toast { position: fixed; right: 16px; bottom: 16px; z-index: 2147483647; max-width: 420px; display: flex; gap: 8px;
+  align-items: flex-start; padding: 10px 12px; border-radius: 6px; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+.ccb-ok { background: #046c4e; }
+.ccb-error { background: #9b1c1c; }
+.ccb-toast-text { flex: 1; white-space: pre-line; overflow-wrap: anywhere; }
+.ccb-link { font: inherit; background: none; border: 0; color: inherit; text-decoration: underline; cursor: pointer; padding: 0; }
+`;

@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ConnectionReport, SaveResult, SettingsChange, SettingsView } from '../../lib/messaging';
+import { FIELDS, type FieldSpec, fromInputText, toInputText } from './fields';
+
+export interface OptionsApi {
+  getSettings(): Promise<SettingsView>;
+  saveSettings(change: SettingsChange): Promise<SaveResult>;
+  testConnection(): Promise<ConnectionReport>;
+}
+
+const SOURCE_LABEL = { policy: 'Set by your administrator', agent: 'Set by you', default: 'Default' } as const;
+
+export function OptionsPage({ api }: { api: OptionsApi }) {
+  const [view, setView] = useState<SettingsView | null>(null);
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [report, setReport] = useState<ConnectionReport | null>(null);
+  const [testing, setTesting] = useState(false);
+
+  const reload = async () => {
+    const next = await api.getSettings();
+    setView(next);
+    setDrafts(Object.fromEntries(FIELDS.map((field) => [field.key, field.kind === 'secret' ? '' : draftText(field, next)])));
+  };
+  useEffect(() => {
+    reload().catch((error) => setStatus({ ok: false, text: `Could not load the settings: ${String(error)}` }));
+  }, []);
+
+  if (!view) return <p>Loading…</p>;
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const change: SettingsChange = {};
+    const errors: Record<string, string> = {};
+    for (const field of FIELDS) {
+      if (view.locked.includes(field.key)) continue;
+      const text = drafts[field.key] ?? '';
+      if (field.kind === 'secret' && text.trim() === '') continue; // empty keeps the stored token
+      if (field.kind !== 'secret' && text === draftText(field, view)) continue;
+      const parsed = fromInputText(field.kind, text);
+      if ('error' in parsed) errors[field.key] = parsed.error;
+      else change[field.key] = parsed.value;
+    }
+    if (Object.keys(errors).length === 0 && Object.keys(change).length > 0) {
+      const result = await api.saveSettings(change);
+      for (const problem of result.problems) errors[problem.key] = problem.message;
+    }
+    setFieldErrors(errors);
+    if (Object.keys(errors).length > 0) {
+      setStatus({ ok: false, text: 'Not saved: fix the fields marked below.' });
+      return;
+    }
+    await reload();
+    setStatus({ ok: true, text: Object.keys(change).length > 0 ? 'Saved.' : 'Nothing to save.' });
+  };
+
+  const runTest = async () => {
+    setTesting(true);
+    setReport(null);
+    try {
+      setReport(await api.testConnection());
+    } catch (error) {
+      setReport({ ok: false, checks: [{ label: 'Extension', ok: false, detail: String(error) }] });
+    } finally {
+      setTesting(false);
+    }
+  };
+
+  return (
+    <main>
+      <h1>CRM Chat Bridge</h1>
+      <p class="agent" id="agent-identity">
+        {view.agent
+          ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (Saleschat user ${view.agent.providerUserId}).`
+          : 'You have not been identified yet: choose your e-mail below.'}
+      </p>
+      {view.problems.length > 0 && (
+        <ul class="problems" id="config-problems">
+          {view.problems.map((problem) => (
+            <li key={`${problem.source}:${problem.key}`}>
+              <code>{problem.key}</code> ({problem.source === 'policy' ? 'administrator' : 'you'}): {problem.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form onSubmit={save}>
+        {FIELDS.map((field) => {
+          const locked = view.locked.includes(field.key);
+          const source = view.sources[field.key];
+          const id = `field-${field.key}`;
+          const common = {
+            id,
+            name: field.key,
+            disabled: locked,
+            'aria-describedby': `${id}-help`,
+            onInput: (event: Event) => setDrafts({ ...drafts, [field.key]: (event.currentTarget as HTMLInputElement).value }),
+          };
+          return (
+            <div class={`field${locked ? ' locked' : ''}`} key={field.key} data-key={field.key} data-source={source ?? 'unset'}>
+              <label for={id}>{field.label}</label>
+              {field.kind === 'boolean' ? (
+                <select {...common} value={drafts[field.key]}>
+                  <option value="">Default</option>
+                  <option value="true">Yes</option>
+                  <option value="false">No</option>
+                </select>
+              ) : field.kind === 'json' ? (
+                <textarea {...common} rows={4} value={drafts[field.key]} />
+              ) : field.kind === 'secret' ? (
+                <input
+                  {...common}
+                  type="password"
+                  autocomplete="off"
+                  placeholder={view.apiTokenHint ? `${view.apiTokenHint} (type to replace)` : 'not set'}
+                  value={drafts[field.key]}
+                />
+              ) : (
+                <input {...common} type="text" inputMode={field.kind === 'url' ? 'url' : 'text'} autocomplete="off" value={drafts[field.key]} />
+              )}
+              <small id={`${id}-help`}>
+                {locked ? 'Set by your administrator' : source ? SOURCE_LABEL[source] : 'Not set'} · {field.help}
+              </small>
+              {fieldErrors[field.key] && (
+                <small class="error" role="alert">
+                  {fieldErrors[field.key]}
+                </small>
+              )}
+            </div>
+          );
+        })}
+        <div class="actions">
+          <button type="submit" id="save">
+            Save
+          </button>
+          <button type="button" id="test-connection" onClick={runTest} disabled={testing}>
+            {testing ? 'Testing…' : 'Test connection'}
+          </button>
+        </div>
+      </form>
+      {status && (
+        <p id="save-status" class={status.ok ? 'ok' : 'error'} role="status">
+          {status.text}
+        </p>
+      )}
+      {report && (
+        <section id="connection-report" data-ok={String(report.ok)}>
+          <h2>{report.ok ? 'Connection works' : 'Connection problem'}</h2>
+          <ul>
+            {report.checks.map((check, index) => (
+              <li key={index} class={check.ok ? 'ok' : 'error'}>
+                {check.ok ? '✓' : '✗'} {check.label}: {check.detail}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </main>
+  );
+}
+
+function draftText(field: FieldSpec, view: SettingsView): string {
+  if (field.kind === 'boolean') {
+    const value = view.values[field.key];
+    return view.sources[field.key] === 'default' || value === undefined ? '' : String(value);
+  }
+  // Show only what the agent or policy set; defaults are in the help text, so clearing a field is explicit.
+  return view.sources[field.key] === 'default' ? '' : toInputText(field.kind, view.values[field.key]);
+}

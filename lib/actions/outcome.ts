@@ -1,0 +1,51 @@
+import { ConfigError } from '../config/resolve';
+import type { ActionOutcome } from '../messaging';
+import type { Endpoint } from '../provider/client';
+import { ProviderError } from '../provider/errors';
+import { LeadDataError } from '../phone';
+
+/** A refusal decided before calling the provider (e.g. reassigning is not allowed). */
+export class ActionRefused extends Error {
+  override readonly name = 'ActionRefused';
+}
+
+const STEP: Record<Endpoint, string> = {
+  createContact: 'Creating the Saleschat contact failed',
+  updateContact: 'Updating the Saleschat contact failed',
+  assign: 'Assigning the chat failed',
+  magicLink: 'Getting a Saleschat login link failed',
+  createUser: 'Creating the Saleschat user failed',
+};
+
+/** Turns any failure into the message the agent reads. Never includes the token or a magic link. */
+export function failureOutcome(error: unknown): ActionOutcome {
+  if (error instanceof ConfigError || error instanceof LeadDataError || error instanceof ActionRefused) {
+    return { ok: false, message: error.message, retryable: false };
+  }
+  if (error instanceof ProviderError) {
+    const { endpoint, status, errorCode, errorMessage } = error.details;
+    const step = STEP[endpoint as Endpoint] ?? 'The Saleschat request failed';
+    return {
+      ok: false,
+      message: `${step}: ${describeProviderError(error)}`,
+      retryable: error.retryable,
+      ...(status !== undefined ? { status } : {}),
+      ...(errorCode !== undefined ? { errorCode } : {}),
+      ...(errorMessage !== undefined ? { errorMessage: errorMessage.slice(0, 200) } : {}),
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, message: `Something unexpected went wrong: ${message}`, retryable: true };
+}
+
+function describeProviderError(error: ProviderError): string {
+  const { status, errorCode, errorMessage, errorDescription } = error.details;
+  if (error.kind !== 'http') return `${error.message}.`;
+  const said = [errorCode, errorMessage].filter((part) => part !== undefined).join(' ');
+  const detail = errorDescription ? ` — ${errorDescription}` : '';
+  if (status === 401) {
+    return `Saleschat rejected the API token${said ? ` (${said})` : ''}. Ask your administrator to check apiToken.`;
+  }
+  if (errorCode !== undefined) return `Saleschat error ${said}${detail}`;
+  return `${error.message}.`;
+}

@@ -1,0 +1,109 @@
+import { browser } from 'wxt/browser';
+import type { ActionContext } from '../actions/context';
+import { openChat } from '../actions/chat';
+import { showInDashboardTab } from '../actions/dashboard-tab';
+import { login } from '../actions/login';
+import { testConnection } from '../actions/test-connection';
+import { loadConfig, saveAgentOptions } from '../config/agent-options';
+import { type ProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
+import { CONFIG_DEFAULTS } from '../config/schema';
+import { type ActionOutcome, LeadSchema, onMessage, SettingsChangeSchema, type SettingsView } from '../messaging';
+import { SaleschatClient } from '../provider/client';
+import { BridgeDatabase } from '../store/db';
+import { MappingStore } from '../store/mappings';
+import { assertCrmContentScript, assertExtensionPage } from './senders';
+
+/**
+ * The background worker: the only place that holds the token, calls the provider and opens the database.
+ * Every message is checked for its sender and validated before anything runs.
+ */
+export function startBackground(): void {
+  restrictStorageToExtension();
+  const store = new MappingStore(new BridgeDatabase());
+  const runtimeId = browser.runtime.id;
+  const extensionOrigin = browser.runtime.getURL('/');
+
+  const context = async (): Promise<ActionContext> => {
+    const config = await loadConfig();
+    return {
+      config,
+      createClient: (provider) => createClient(provider, config),
+      store,
+      showInDashboard: (url, dashboardUrl) => showInDashboardTab(url, dashboardUrl, browser.tabs, browser.windows),
+      now: Date.now,
+    };
+  };
+
+  onMessage('openChat', async ({ data, sender }) => {
+    assertCrmContentScript(sender, runtimeId);
+    const lead = LeadSchema.safeParse(data);
+    if (!lead.success) return invalidRequest('lead data', lead.error.issues);
+    return openChat(lead.data, await context());
+  });
+
+  onMessage('login', async ({ sender }) => {
+    if (sender.tab && !sender.url?.startsWith(extensionOrigin)) assertCrmContentScript(sender, runtimeId);
+    else assertExtensionPage(sender, runtimeId, extensionOrigin);
+    return login(await context());
+  });
+
+  onMessage('testConnection', async ({ sender }) => {
+    assertExtensionPage(sender, runtimeId, extensionOrigin);
+    const config = await loadConfig();
+    return testConnection(config, (provider) => createClient(provider, config));
+  });
+
+  onMessage('getSettings', async ({ sender }) => {
+    assertExtensionPage(sender, runtimeId, extensionOrigin);
+    return settingsView(await loadConfig());
+  });
+
+  onMessage('saveSettings', async ({ data, sender }) => {
+    assertExtensionPage(sender, runtimeId, extensionOrigin);
+    const change = SettingsChangeSchema.safeParse(data);
+    if (!change.success) return { ok: false, problems: [{ key: '*', message: 'malformed settings change' }] };
+    const problems = await saveAgentOptions(change.data, (await loadConfig()).locked);
+    return { ok: problems.length === 0, problems };
+  });
+}
+
+function createClient(provider: ProviderConfig, config: ResolvedConfig): SaleschatClient {
+  const { values } = config;
+  return new SaleschatClient({
+    apiUrl: provider.providerApiUrl,
+    orgId: provider.orgId,
+    apiToken: provider.apiToken,
+    requestTimeoutMs: values.requestTimeoutMs ?? CONFIG_DEFAULTS.requestTimeoutMs,
+    magicLinkLifetimeMs: (values.magicLinkLifetimeSeconds ?? CONFIG_DEFAULTS.magicLinkLifetimeSeconds) * 1000,
+  });
+}
+
+function invalidRequest(what: string, issues: readonly { path: PropertyKey[]; message: string }[]): ActionOutcome {
+  const first = issues[0];
+  const where = first ? ` (${first.path.map(String).join('.') || 'value'}: ${first.message})` : '';
+  return { ok: false, message: `The page sent ${what} the extension cannot use${where}.`, retryable: false };
+}
+
+/** The settings as the options page may see them: the token replaced by a hint of its last characters. */
+export function settingsView(config: ResolvedConfig): SettingsView {
+  const { apiToken, ...values } = config.values;
+  const agent = resolveAgent(config.values);
+  return {
+    values,
+    sources: config.sources,
+    locked: config.locked,
+    problems: config.problems,
+    ...(apiToken ? { apiTokenHint: `••••${apiToken.slice(-4)}` } : {}),
+    ...(agent ? { agent } : {}),
+  };
+}
+
+/**
+ * Chromium lets an extension hide storage.local from content scripts (they can read it by default). The
+ * agent's options hold the token, so do that where the browser supports it; Firefox has no such switch.
+ */
+function restrictStorageToExtension(): void {
+  const local = (globalThis as { chrome?: { storage?: { local?: { setAccessLevel?: (o: object) => Promise<void> } } } }).chrome
+    ?.storage?.local;
+  local?.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' })?.catch(() => undefined);
+}

@@ -1,0 +1,48 @@
+import { storage } from 'wxt/utils/storage';
+import { type ResolvedConfig, resolveConfig } from './resolve';
+import { type ConfigKey, ConfigSchema, CONFIG_KEYS } from './schema';
+
+/**
+ * The agent's own settings (the options page), in extension-local storage. Read and written only by the
+ * background worker; the options page goes through messages so it never receives the token.
+ */
+export const agentOptionsItem = storage.defineItem<Record<string, unknown>>('local:agentOptions', {
+  fallback: {},
+  version: 1,
+});
+
+/** The effective configuration: policy (arrives with managed policy support) > agent options > defaults. */
+export async function loadConfig(): Promise<ResolvedConfig> {
+  return resolveConfig({ agent: await agentOptionsItem.getValue() });
+}
+
+export interface SaveProblem {
+  key: string;
+  message: string;
+}
+
+/**
+ * Applies a change to the agent's options: each key validated on its own; locked (policy) keys and unknown
+ * keys refused with a reason; `null` removes the agent's value. Nothing is written when any key is refused,
+ * so the form never half-saves.
+ */
+export async function saveAgentOptions(change: Record<string, unknown>, locked: readonly string[]): Promise<SaveProblem[]> {
+  const current = await agentOptionsItem.getValue();
+  const next: Record<string, unknown> = { ...current };
+  const problems: SaveProblem[] = [];
+  for (const [key, value] of Object.entries(change)) {
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      problems.push({ key, message: 'is not a known setting' });
+    } else if (locked.includes(key)) {
+      problems.push({ key, message: 'is set by your administrator and cannot be changed here' });
+    } else if (value === null) {
+      delete next[key];
+    } else {
+      const parsed = ConfigSchema.shape[key as ConfigKey].safeParse(value);
+      if (parsed.success) next[key] = parsed.data;
+      else problems.push({ key, message: parsed.error.issues.map((issue) => issue.message).join('; ') });
+    }
+  }
+  if (problems.length === 0) await agentOptionsItem.setValue(next);
+  return problems;
+}

@@ -1,0 +1,175 @@
+import {
+  type AgentEntry,
+  CONFIG_DEFAULTS,
+  CONFIG_KEYS,
+  type Config,
+  type ConfigKey,
+  ConfigSchema,
+  type PartialConfig,
+} from './schema';
+
+/** Where a key's effective value came from. Precedence: policy > agent > default. */
+export type ConfigSource = 'policy' | 'agent' | 'default';
+
+export interface ConfigProblem {
+  key: string;
+  source: Exclude<ConfigSource, 'default'>;
+  message: string;
+}
+
+export interface ResolvedConfig {
+  values: PartialConfig;
+  sources: Partial<Record<ConfigKey, ConfigSource>>;
+  /** Keys set in policy are locked: the agent cannot override them. */
+  locked: ConfigKey[];
+  problems: ConfigProblem[];
+}
+
+export interface ConfigLayers {
+  /** Managed storage (admin policy). */
+  policy?: unknown;
+  /** The agent's own options. */
+  agent?: unknown;
+}
+
+/**
+ * Merges the layers key by key. A key is validated on its own, so one wrong key (reported in `problems`)
+ * never discards the valid ones; an invalid value falls through to the next layer. "Present" means the key
+ * exists in the layer with a value other than undefined/null — absence, not falsiness.
+ */
+export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
+  const resolved: ResolvedConfig = { values: {}, sources: {}, locked: [], problems: [] };
+  const sources: [Exclude<ConfigSource, 'default'>, Record<string, unknown>][] = [
+    ['policy', asRecord(layers.policy)],
+    ['agent', asRecord(layers.agent)],
+  ];
+
+  for (const [source, layer] of sources) {
+    for (const key of Object.keys(layer)) {
+      if (!(CONFIG_KEYS as string[]).includes(key)) {
+        resolved.problems.push({ key, source, message: 'is not a known setting (check the spelling)' });
+      }
+    }
+  }
+
+  for (const key of CONFIG_KEYS) {
+    for (const [source, layer] of sources) {
+      if (layer[key] === undefined || layer[key] === null) continue;
+      if (source === 'policy') resolved.locked.push(key);
+      const parsed = ConfigSchema.shape[key].safeParse(layer[key]);
+      if (parsed.success) {
+        setValue(resolved.values, key, parsed.data);
+        resolved.sources[key] = source;
+        break;
+      }
+      resolved.problems.push({ key, source, message: describeIssues(parsed.error.issues) });
+    }
+    if (resolved.sources[key] === undefined && key in CONFIG_DEFAULTS) {
+      setValue(resolved.values, key, CONFIG_DEFAULTS[key as keyof typeof CONFIG_DEFAULTS]);
+      resolved.sources[key] = 'default';
+    }
+  }
+  return resolved;
+}
+
+function setValue<K extends ConfigKey>(values: PartialConfig, key: K, value: unknown): void {
+  values[key] = value as Config[K];
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** The settings every provider call needs. */
+export interface ProviderConfig {
+  providerApiUrl: string;
+  providerDashboardUrl: string;
+  orgId: string;
+  apiToken: string;
+}
+
+const REQUIRED_FOR_PROVIDER = ['providerApiUrl', 'orgId', 'apiToken', 'providerDashboardUrl'] as const;
+
+const KEY_LABELS: Record<(typeof REQUIRED_FOR_PROVIDER)[number], string> = {
+  providerApiUrl: 'provider API URL (providerApiUrl)',
+  providerDashboardUrl: 'provider dashboard URL (providerDashboardUrl)',
+  orgId: 'organisation id (orgId)',
+  apiToken: 'API token (apiToken)',
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Refuses, before any network call, when a key the provider needs is missing or invalid. */
+export function requireProviderConfig(resolved: ResolvedConfig): ProviderConfig {
+  const missing = REQUIRED_FOR_PROVIDER.filter((key) => resolved.values[key] === undefined);
+  if (missing.length > 0) {
+    const invalid = new Set(resolved.problems.map((problem) => problem.key));
+    const list = missing.map((key) => `${KEY_LABELS[key]}${invalid.has(key) ? ' is invalid' : ' is not set'}`);
+    throw new ConfigError(`CRM Chat Bridge is not configured: ${list.join(', ')}. Open the extension's options or ask your administrator.`);
+  }
+  const { providerApiUrl, providerDashboardUrl, orgId, apiToken } = resolved.values as Required<PartialConfig>;
+  return { providerApiUrl, providerDashboardUrl, orgId, apiToken };
+}
+
+export interface AgentIdentity {
+  providerUserId: string;
+  email?: string;
+  name?: string;
+  via: 'agentProviderUserId' | 'agentEmail' | 'profileEmail';
+}
+
+/**
+ * Who this browser's agent is (shared/reference/config.md): `agentProviderUserId`; else the `agents` entry
+ * whose email is `agentEmail`; else the entry matching the browser profile's e-mail when known.
+ */
+export function resolveAgent(values: PartialConfig, profileEmail?: string): AgentIdentity | undefined {
+  const agents = values.agents ?? [];
+  if (values.agentProviderUserId) {
+    const entry = agents.find((agent) => agent.providerUserId === values.agentProviderUserId);
+    return { ...entryFields(entry), providerUserId: values.agentProviderUserId, via: 'agentProviderUserId' };
+  }
+  const byEmail = (email: string | undefined) => (email ? findAgentByEmail(agents, email) : undefined);
+  const configured = byEmail(values.agentEmail);
+  if (configured) return { ...entryFields(configured), providerUserId: configured.providerUserId, via: 'agentEmail' };
+  const profile = byEmail(profileEmail);
+  if (profile) return { ...entryFields(profile), providerUserId: profile.providerUserId, via: 'profileEmail' };
+  return undefined;
+}
+
+/** The current agent, or a ConfigError telling the agent how to fix it. */
+export function requireAgent(values: PartialConfig): AgentIdentity {
+  const agent = resolveAgent(values);
+  if (!agent) {
+    throw new ConfigError(
+      'CRM Chat Bridge does not know who you are at Saleschat. Pick yourself in the extension options (agentEmail), or ask your administrator to set agentEmail or agentProviderUserId.',
+    );
+  }
+  return agent;
+}
+
+export function findAgentByEmail(agents: readonly AgentEntry[], email: string): AgentEntry | undefined {
+  const wanted = email.trim().toLowerCase();
+  return agents.find((agent) => agent.email === wanted);
+}
+
+function entryFields(entry: AgentEntry | undefined): { email?: string; name?: string } {
+  return entry ? { email: entry.email, ...(entry.name ? { name: entry.name } : {}) } : {};
+}
+
+/** Fills `{DASHBOARD_URL}`-style variables; values are URL-encoded, the dashboard base is not. */
+export function fillUrlTemplate(template: string, variables: Record<string, string | undefined>): string {
+  return template.replace(/\{([A-Z_]+)\}/g, (whole, name: string) => {
+    const value = variables[name];
+    if (value === undefined) return whole;
+    return name === 'DASHBOARD_URL' ? value : encodeURIComponent(value);
+  });
+}

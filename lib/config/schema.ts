@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Its keys are a public interface (shared/reference/config.md): admins write
+ * them in managed policy, agents in the options page. Every key is optional here because any key may be
+ * absent from any source; defaults live in `CONFIG_DEFAULTS` and required-ness is checked where a key is
+ * needed (`requireProviderSettings`), so one bad or missing key never hides the valid ones.
+ */
+
+const httpUrl = z
+  .string()
+  .trim()
+  .url({ message: 'must be a full URL such as https://apis.saleschat.pro' })
+  .refine((value) => /^https?:\/\//i.test(value), { message: 'must start with http:// or https://' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+export const AgentEntrySchema = z.object({
+  email: z.string().trim().toLowerCase().email({ message: 'must be an e-mail address' }),
+  providerUserId: z.string().trim().min(1, { message: 'must not be empty' }),
+  crmUserId: z.string().trim().min(1).optional(),
+  name: z.string().trim().optional(),
+});
+export type AgentEntry = z.infer<typeof AgentEntrySchema>;
+
+/** Admin-defined detection rules; the full format belongs to the detection engine (kept open here). */
+export const CrmRuleSchema = z.looseObject({
+  name: z.string().min(1),
+});
+
+export const ConfigSchema = z.object({
+  providerApiUrl: httpUrl,
+  providerDashboardUrl: httpUrl,
+  chatroomUrlTemplate: z.string().trim().min(1),
+  /** Where to send the agent when the provider assigned the chat but returned no chatroom id. */
+  contactUrlTemplate: z.string().trim().min(1),
+  orgId: z.string().trim().min(1, { message: 'must not be empty' }),
+  apiToken: z.string().trim().min(1, { message: 'must not be empty' }),
+  agents: z.array(AgentEntrySchema),
+  agentEmail: z.string().trim().toLowerCase().email({ message: 'must be an e-mail address' }),
+  agentProviderUserId: z.string().trim().min(1),
+  allowReassign: z.boolean(),
+  defaultCountry: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, { message: 'must be a two-letter country code such as US or DE' }),
+  requestTimeoutMs: z.number().int().min(1000).max(10000),
+  /** Used when the magic-link response carries no expiry (the provider does not document one). */
+  magicLinkLifetimeSeconds: z.number().int().min(10).max(86400),
+  crmProfiles: z.array(z.string().min(1)),
+  crmRules: z.array(CrmRuleSchema),
+});
+
+export type ConfigKey = keyof typeof ConfigSchema.shape;
+export type Config = z.infer<typeof ConfigSchema>;
+export type PartialConfig = Partial<Config>;
+
+export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
+
+export const CONFIG_DEFAULTS = {
+  providerApiUrl: 'https://apis.saleschat.pro',
+  chatroomUrlTemplate: '{DASHBOARD_URL}/chatrooms/{CHATROOM_ID}',
+  contactUrlTemplate: '{DASHBOARD_URL}/contacts/{CONTACT_ID}',
+  agents: [],
+  allowReassign: true,
+  defaultCountry: 'US',
+  requestTimeoutMs: 8000,
+  magicLinkLifetimeSeconds: 300,
+  // crmProfiles has no default on purpose: absent means every built-in profile is active.
+  crmRules: [],
+} satisfies PartialConfig;
+
+/** Keys whose value is a credential: never sent to any page, never logged, shown masked. */
+export const SECRET_KEYS: readonly ConfigKey[] = ['apiToken'];

@@ -1,0 +1,99 @@
+import { defineExtensionMessaging } from '@webext-core/messaging';
+import { z } from 'zod/mini';
+
+/**
+ * The typed protocol between content scripts, extension pages and the background worker.
+ *
+ * zod/mini, not zod: this module is bundled into the content script, which runs on every CRM page and has
+ * a 25 KB gzip budget. The background validates every request with these schemas (the sender may be a
+ * compromised page context); senders validate replies with them too.
+ *
+ * Nothing in a reply may carry a credential: no API token, no magic link. Outcomes are plain text for people.
+ */
+
+const text = (max: number) => z.string().check(z.maxLength(max));
+const optionalText = (max: number) => z.optional(text(max));
+
+export const LeadSchema = z.object({
+  /** Which built-in profile or admin rule recognised the page. */
+  profileId: text(64),
+  crmId: z.string().check(z.minLength(1), z.maxLength(256)),
+  firstName: optionalText(256),
+  lastName: optionalText(256),
+  phone: optionalText(64),
+  email: optionalText(320),
+  /** The lead owner as shown by the CRM; mapped to a provider user through the `agents` directory. */
+  ownerEmail: optionalText(320),
+  ownerName: optionalText(256),
+});
+export type Lead = z.infer<typeof LeadSchema>;
+
+export const ActionOutcomeSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    message: text(500),
+  }),
+  z.object({
+    ok: z.literal(false),
+    message: text(1000),
+    /** The provider's `error_code` (e.g. 4030001) when the provider answered with one. */
+    errorCode: z.optional(z.number()),
+    /** The provider's `error_message` (e.g. FORBIDDEN). */
+    errorMessage: optionalText(200),
+    status: z.optional(z.number()),
+    /** True when trying again may succeed (network trouble, provider overload). */
+    retryable: z.boolean(),
+  }),
+]);
+export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
+
+export const EmptyRequestSchema = z.optional(z.undefined());
+
+export const ConnectionReportSchema = z.object({
+  ok: z.boolean(),
+  /** One line per check, in the order they ran. */
+  checks: z.array(z.object({ label: text(200), ok: z.boolean(), detail: text(1000) })),
+});
+export type ConnectionReport = z.infer<typeof ConnectionReportSchema>;
+
+export const ConfigSourceSchema = z.enum(['policy', 'agent', 'default']);
+
+/** What the options page may know about the settings: everything but the token, which is masked. */
+export const SettingsViewSchema = z.object({
+  values: z.record(z.string(), z.unknown()),
+  sources: z.record(z.string(), ConfigSourceSchema),
+  locked: z.array(z.string()),
+  problems: z.array(z.object({ key: z.string(), source: z.string(), message: z.string() })),
+  /** e.g. "••••1a2b", or absent when no token is set. */
+  apiTokenHint: z.optional(z.string()),
+  agent: z.optional(
+    z.object({ providerUserId: z.string(), email: z.optional(z.string()), name: z.optional(z.string()), via: z.string() }),
+  ),
+});
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
+
+/** A change from the options page: a value per key; null clears the agent's own value (back to default). */
+export const SettingsChangeSchema = z.record(z.string().check(z.maxLength(64)), z.unknown());
+export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
+
+export const SaveResultSchema = z.object({
+  ok: z.boolean(),
+  problems: z.array(z.object({ key: z.string(), message: z.string() })),
+});
+export type SaveResult = z.infer<typeof SaveResultSchema>;
+
+interface ProtocolMap {
+  /** Content script → background: open (creating if needed) the chatroom with this lead. */
+  openChat(lead: Lead): ActionOutcome;
+  /** Content script or extension page → background: open the provider dashboard logged in. */
+  login(): ActionOutcome;
+  /** Options page → background: check provider URL, token, org and agent. */
+  testConnection(): ConnectionReport;
+  /** Options page → background: the effective settings, token masked. */
+  getSettings(): SettingsView;
+  /** Options page → background: validate and store the agent's own values. */
+  saveSettings(change: SettingsChange): SaveResult;
+}
+
+export const messaging = defineExtensionMessaging<ProtocolMap>();
+export const { sendMessage, onMessage } = messaging;

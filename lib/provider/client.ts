@@ -1,0 +1,200 @@
+import type { z } from 'zod';
+import { ProviderError } from './errors';
+import {
+  type AssignResult,
+  ContactSchema,
+  CreateUserSchema,
+  ErrorRespDtoSchema,
+  type MagicLink,
+  parseAssign,
+  parseMagicLink,
+  type ProviderContact,
+} from './responses';
+
+/** The provider endpoints we call, named as the sandbox counts them. */
+export type Endpoint = 'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'assign';
+
+export interface ProviderSettings {
+  apiUrl: string;
+  orgId: string;
+  apiToken: string;
+  requestTimeoutMs: number;
+  /** Used when a magic-link response states no expiry. */
+  magicLinkLifetimeMs: number;
+}
+
+export interface CreateContactInput {
+  crm_id: string;
+  first_name?: string;
+  last_name?: string;
+  /** E.164, e.g. +14155550132. */
+  phone_number?: string;
+  opt_in_date: string;
+}
+
+export interface CreateUserInput {
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+  ask_user_to_update_password_on_login?: boolean;
+}
+
+/**
+ * Saleschat API client (shared/reference/provider-api.md). Lives only in the background worker: it holds
+ * the token. Every response is validated; every failure is a `ProviderError`.
+ */
+export class SaleschatClient {
+  constructor(
+    private readonly settings: ProviderSettings,
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async createContact(input: CreateContactInput): Promise<ProviderContact> {
+    const body = await this.request('createContact', 'POST', `/v2/org/${this.org}/contact`, input);
+    return this.validate('createContact', ContactSchema, body);
+  }
+
+  async updateContact(contactId: string, input: Pick<CreateContactInput, 'crm_id' | 'first_name' | 'last_name'>) {
+    const body = await this.request('updateContact', 'PUT', `/v1/orgs/${this.org}/contact/${enc(contactId)}`, input);
+    return this.validate('updateContact', ContactSchema, body);
+  }
+
+  async assign(contactId: string, userId: string): Promise<AssignResult> {
+    const body = await this.request('assign', 'POST', `/v3/orgs/${this.org}/contacts/${enc(contactId)}/assign`, {
+      user_id: userId,
+    });
+    return parseAssign(body);
+  }
+
+  async magicLink(userId: string): Promise<MagicLink> {
+    const body = await this.request('magicLink', 'GET', `/v1/org/${this.org}/user/${enc(userId)}/magiclink`);
+    try {
+      return parseMagicLink(body, this.now(), this.settings.magicLinkLifetimeMs);
+    } catch (error) {
+      throw new ProviderError('invalid-response', `Saleschat sent an unexpected magic-link response: ${(error as Error).message}`, {
+        endpoint: 'magicLink',
+        status: 200,
+      });
+    }
+  }
+
+  async createUser(input: CreateUserInput): Promise<string> {
+    const body = await this.request('createUser', 'POST', `/v1/org/${this.org}/user`, input);
+    return this.validate('createUser', CreateUserSchema, body).user_id;
+  }
+
+  private get org(): string {
+    return enc(this.settings.orgId);
+  }
+
+  private validate<T>(endpoint: Endpoint, schema: z.ZodType<T>, body: unknown): T {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` (field ${issue.path.join('.')}: ${issue.message})` : '';
+    throw new ProviderError('invalid-response', `Saleschat sent an unexpected ${endpoint} response${where}`, {
+      endpoint,
+      status: 200,
+    });
+  }
+
+  /** One HTTP exchange: timeout, error mapping, JSON parsing. Returns the parsed body (undefined if empty). */
+  private async request(endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = `${this.settings.apiUrl}${path}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.settings.requestTimeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.settings.apiToken}`,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new ProviderError('timeout', `Saleschat did not answer within ${this.settings.requestTimeoutMs / 1000} s`, {
+          endpoint,
+        });
+      }
+      throw new ProviderError('network', `Cannot reach Saleschat at ${this.settings.apiUrl} (${describeNetworkError(error)})`, {
+        endpoint,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const parsed = parseJson(text);
+    if (!response.ok) throw httpError(endpoint, response, parsed);
+    if (parsed.kind === 'invalid') {
+      throw new ProviderError('invalid-response', `Saleschat sent a response that is not valid JSON (${endpoint}, HTTP ${response.status})`, {
+        endpoint,
+        status: response.status,
+      });
+    }
+    return parsed.value;
+  }
+}
+
+const enc = encodeURIComponent;
+
+type ParsedBody = { kind: 'empty'; value: undefined } | { kind: 'json'; value: unknown } | { kind: 'invalid'; text: string };
+
+function parseJson(text: string): ParsedBody {
+  if (text.trim() === '') return { kind: 'empty', value: undefined };
+  try {
+    return { kind: 'json', value: JSON.parse(text) };
+  } catch {
+    return { kind: 'invalid', text };
+  }
+}
+
+function httpError(endpoint: Endpoint, response: Response, parsed: ParsedBody): ProviderError {
+  const dto = parsed.kind === 'json' ? ErrorRespDtoSchema.safeParse(parsed.value) : undefined;
+  if (dto?.success) {
+    const { error_code, error_message, error_description, payload } = dto.data;
+    const said = [error_message, error_description].filter(Boolean).join(': ');
+    return new ProviderError('http', `Saleschat error ${error_code}${said ? ` ${said}` : ''}`, {
+      endpoint,
+      status: response.status,
+      errorCode: error_code,
+      errorMessage: error_message,
+      errorDescription: error_description,
+      payload: payload ?? undefined,
+    });
+  }
+  const reason = response.statusText || STATUS_TEXT[response.status] || 'error';
+  return new ProviderError('http', `Saleschat answered HTTP ${response.status} ${reason}`, {
+    endpoint,
+    status: response.status,
+  });
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+function describeNetworkError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message || 'connection failed';
+}

@@ -1,0 +1,66 @@
+import Dexie, { type Table } from 'dexie';
+
+/** Every table is keyed by [orgId, id]. */
+type OrgKey = [string, string];
+
+/**
+ * The one versioned schema of the extension's IndexedDB (the seed tutorial's integration schema, keyed by
+ * provider org so that switching org never reuses another org's ids). Index only what is queried.
+ *
+ * To change a table's shape: add `this.version(n + 1).stores({...}).upgrade(tx => ...)` below the
+ * existing versions — never edit a shipped version — and add an upgrade test with data written by version n.
+ */
+
+/** users: the agents of this browser (crm user id ↔ provider user id) and their cached magic link. */
+export interface AgentUserRow {
+  orgId: string;
+  providerUserId: string;
+  crmUserId?: string;
+  email?: string;
+  magicLink?: string;
+  /** Epoch ms. */
+  magicLinkExpiresAt?: number;
+}
+
+/** contacts: one row per CRM lead known to the provider. `crmId` is unique per org. */
+export interface ContactRow {
+  orgId: string;
+  crmId: string;
+  providerContactId: string;
+  createdAt: number;
+}
+
+/** contact_chatrooms: the chatroom the provider created for a contact. */
+export interface ContactChatroomRow {
+  orgId: string;
+  providerContactId: string;
+  chatroomId: string;
+  updatedAt: number;
+}
+
+/** assignments: who the contact's chatroom was last assigned to, as far as this browser knows. */
+export interface AssignmentRow {
+  orgId: string;
+  providerContactId: string;
+  providerUserId: string;
+  assignedAt: number;
+}
+
+export const DATABASE_NAME = 'crm-chat-bridge';
+
+export class BridgeDatabase extends Dexie {
+  users!: Table<AgentUserRow, OrgKey>;
+  contacts!: Table<ContactRow, OrgKey>;
+  contactChatrooms!: Table<ContactChatroomRow, OrgKey>;
+  assignments!: Table<AssignmentRow, OrgKey>;
+
+  constructor(name = DATABASE_NAME) {
+    super(name);
+    this.version(1).stores({
+      users: '[orgId+providerUserId]',
+      contacts: '[orgId+crmId], [orgId+providerContactId]',
+      contactChatrooms: '[orgId+providerContactId]',
+      assignments: '[orgId+providerContactId]',
+    });
+  }
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { SaleschatClient } from '../../../lib/provider/client';
+import { ProviderError } from '../../../lib/provider/errors';
+
+interface Recorded {
+  url: string;
+  init: RequestInit;
+}
+
+function clientAnswering(respond: (request: Recorded) => Response | Promise<Response>, timeoutMs = 1000) {
+  const requests: Recorded[] = [];
+  const client = new SaleschatClient(
+    { apiUrl: 'https://api.test', orgId: 'org 1', apiToken: 'secret-token', requestTimeoutMs: timeoutMs, magicLinkLifetimeMs: 300_000 },
+    async (input, init = {}) => {
+      const request = { url: String(input), init };
+      requests.push(request);
+      return respond(request);
+    },
+    () => 1_000_000,
+  );
+  return { client, requests };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe('SaleschatClient requests', () => {
+  it('creates a contact with bearer auth, JSON body and the documented path', async () => {
+    const { client, requests } = clientAnswering(() => json(200, { id: 'c_1', crm_id: 'L-1' }));
+    const contact = await client.createContact({ crm_id: 'L-1', opt_in_date: '2026-11-22T10:00:00.000Z', phone_number: '+14155550132' });
+    expect(contact.id).toBe('c_1');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.url).toBe('https://api.test/v2/org/org%201/contact');
+    expect(requests[0]?.init.method).toBe('POST');
+    expect((requests[0]?.init.headers as Record<string, string>).Authorization).toBe('Bearer secret-token');
+    expect(JSON.parse(String(requests[0]?.init.body))).toEqual({
+      crm_id: 'L-1',
+      opt_in_date: '2026-11-22T10:00:00.000Z',
+      phone_number: '+14155550132',
+    });
+  });
+
+  it('assigns through the v3 path with user_id and tolerates an empty body', async () => {
+    const { client, requests } = clientAnswering(() => new Response('', { status: 200 }));
+    expect(await client.assign('c/1', 'u_alice')).toEqual({});
+    expect(requests[0]?.url).toBe('https://api.test/v3/orgs/org%201/contacts/c%2F1/assign');
+    expect(JSON.parse(String(requests[0]?.init.body))).toEqual({ user_id: 'u_alice' });
+  });
+
+  it('gets a magic link and falls back to the configured lifetime', async () => {
+    const { client, requests } = clientAnswering(() => json(200, '"https://app.test/magic/x"'));
+    expect(await client.magicLink('u_alice')).toEqual({ url: 'https://app.test/magic/x', expiresAt: 1_300_000, expiryKnown: false });
+    expect(requests[0]?.url).toBe('https://api.test/v1/org/org%201/user/u_alice/magiclink');
+    expect(requests[0]?.init.method).toBe('GET');
+    expect(requests[0]?.init.body).toBeUndefined();
+  });
+
+  it('creates a user', async () => {
+    const { client } = clientAnswering(() => json(200, { user_id: 'u_new' }));
+    expect(await client.createUser({ email: 'a@b.c', password: 'password1', first_name: 'A', last_name: 'B' })).toBe('u_new');
+  });
+});
+
+describe('SaleschatClient error mapping', () => {
+  it('maps ErrorRespDto to status, error_code, error_message, description and payload', async () => {
+    const { client } = clientAnswering(() =>
+      json(403, { error_code: 4030001, error_message: 'FORBIDDEN', error_description: 'User not allowed', payload: { a: 1 } }),
+    );
+    const error = await failure(client.createContact({ crm_id: 'x', opt_in_date: 'now' }));
+    expect(error.kind).toBe('http');
+    expect(error.details).toEqual({
+      endpoint: 'createContact',
+      status: 403,
+      errorCode: 4030001,
+      errorMessage: 'FORBIDDEN',
+      errorDescription: 'User not allowed',
+      payload: { a: 1 },
+    });
+    expect(error.message).toBe('Saleschat error 4030001 FORBIDDEN: User not allowed');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('maps a 409 with its payload', async () => {
+    const { client } = clientAnswering(() => json(409, { error_code: '4090001', error_message: 'UQ_CONSTRAINT_FAILED', payload: { contact_id: 'c_9' } }));
+    const error = await failure(client.createContact({ crm_id: 'x', opt_in_date: 'now' }));
+    expect(error.details.errorCode).toBe(4090001);
+    expect(error.details.payload).toEqual({ contact_id: 'c_9' });
+  });
+
+  it('maps an error without an ErrorRespDto body to its HTTP status', async () => {
+    const { client } = clientAnswering(() => new Response('<html>Bad gateway</html>', { status: 502 }));
+    const error = await failure(client.assign('c', 'u'));
+    expect(error.kind).toBe('http');
+    expect(error.details).toEqual({ endpoint: 'assign', status: 502 });
+    expect(error.message).toBe('Saleschat answered HTTP 502 Bad Gateway');
+    expect(error.retryable).toBe(true);
+  });
+
+  it.each([[429], [500], [503], [504]])('treats HTTP %i as retryable', async (status) => {
+    const { client } = clientAnswering(() => json(status, { error_code: status * 10000 + 1, error_message: 'X' }));
+    expect((await failure(client.assign('c', 'u'))).retryable).toBe(true);
+  });
+
+  it.each([[400], [401], [403], [404], [409], [422]])('treats HTTP %i as final', async (status) => {
+    const { client } = clientAnswering(() => json(status, { error_code: status * 10000 + 1, error_message: 'X' }));
+    expect((await failure(client.assign('c', 'u'))).retryable).toBe(false);
+  });
+
+  it('maps a connection failure to a network error naming the URL', async () => {
+    const { client } = clientAnswering(() => {
+      throw new TypeError('fetch failed');
+    });
+    const error = await failure(client.magicLink('u'));
+    expect(error.kind).toBe('network');
+    expect(error.message).toBe('Cannot reach Saleschat at https://api.test (fetch failed)');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('aborts after requestTimeoutMs and reports a timeout', async () => {
+    const { client } = clientAnswering(
+      ({ init }) =>
+        new Promise<Response>((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+      50,
+    );
+    const error = await failure(client.assign('c', 'u'));
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toBe('Saleschat did not answer within 0.05 s');
+  });
+
+  it('reports malformed JSON in a success response', async () => {
+    const { client } = clientAnswering(() => new Response('{"id": ', { status: 200 }));
+    const error = await failure(client.createContact({ crm_id: 'x', opt_in_date: 'now' }));
+    expect(error.kind).toBe('invalid-response');
+    expect(error.message).toContain('not valid JSON');
+  });
+
+  it('reports a success response of the wrong shape, naming the field', async () => {
+    const { client } = clientAnswering(() => json(200, { crm_id: 'x' }));
+    const error = await failure(client.createContact({ crm_id: 'x', opt_in_date: 'now' }));
+    expect(error.kind).toBe('invalid-response');
+    expect(error.message).toContain('field id');
+  });
+
+  it('reports a magic-link response without a link', async () => {
+    const { client } = clientAnswering(() => json(200, { ok: true }));
+    const error = await failure(client.magicLink('u'));
+    expect(error.kind).toBe('invalid-response');
+    expect(error.details.endpoint).toBe('magicLink');
+  });
+});

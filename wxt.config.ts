@@ -1,0 +1,61 @@
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'wxt';
+
+/**
+ * Base64 DER *public* key: it pins the Chrome extension id to ooieimhjgcmfjkegddipaodhfncicipk so admins
+ * can address it in policy before it is installed. The matching private key is not in this repository.
+ */
+const CHROME_PUBLIC_KEY =
+  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApkZf7U5IwjQS3IG970ueBrpR6+HnfqucSXUI3udfSUgz6xwxRq9kd9raRiIrWBNu9MG0HvyoScArVkiBb53SLKSAf3ZlIoaFzj5Q1aQmHyzp28LRPrCBr1EZxZnE0GC9kEHojdjRkFjULe46Dd4o81VvJr2ytajmRKQlQ9ASWuFPSbt/79o0elG1ndyWUHoAVQQAyE3c8TFu9qH25cF0LKaqO2iAb7AGArU+DiG0WCkRyVHQtzEDop9JxjIDzeUtJKbCBCTuS4sa+llmcoVJKgm4+2ywX6oN3TtVBA/FS2RfabUCX/jHrcbU3/d2qHmpp29ghpFHFOUN9ScRBmhDKwIDAQAB';
+export const CHROME_EXTENSION_ID = 'ooieimhjgcmfjkegddipaodhfncicipk';
+export const GECKO_ID = 'crm-chat-bridge@crm-chat-bridge.dev';
+
+/**
+ * `CCB_DEV_HOSTS=1` builds the flavour used by the end-to-end tests and `npm run demo`: it adds
+ * localhost/127.0.0.1 host permissions and lets the demo CRM profile match the sandbox's pages. Release
+ * builds leave them out so agents never see a "localhost" permission.
+ */
+const devHosts = process.env.CCB_DEV_HOSTS === '1';
+export const DEV_HOST_PATTERNS = ['http://localhost/*', 'http://127.0.0.1/*'];
+
+export default defineConfig({
+  modules: ['@wxt-dev/webextension-polyfill'],
+  // Explicit imports everywhere: a reader can see where every name comes from.
+  imports: false,
+  outDir: devHosts ? '.output/dev-hosts' : '.output',
+  vite: () => ({ plugins: [preact()] }),
+  manifest: ({ browser }) => ({
+    name: 'CRM Chat Bridge',
+    description: 'Chat and Login buttons on CRM lead pages that open the right Saleschat chatroom.',
+    permissions: ['storage'],
+    host_permissions: [
+      'https://apis.saleschat.pro/*',
+      'https://*.saleschat.pro/*',
+      ...(devHosts ? DEV_HOST_PATTERNS : []),
+    ],
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: GECKO_ID,
+              strict_min_version: '128.0',
+              data_collection_permissions: { required: ['none'] },
+            },
+          },
+        }
+      : { key: CHROME_PUBLIC_KEY, minimum_chrome_version: '116' }),
+    content_security_policy:
+      browser === 'firefox'
+        ? "script-src 'self'; object-src 'none';"
+        : { extension_pages: "script-src 'self'; object-src 'none';" },
+  }),
+  hooks: {
+    // The demo CRM profile is only reachable in the dev-hosts flavour (see above).
+    'build:manifestGenerated': (_wxt, manifest) => {
+      if (!devHosts) return;
+      for (const script of manifest.content_scripts ?? []) {
+        script.matches = [...(script.matches ?? []), 'http://localhost/crm/*', 'http://127.0.0.1/crm/*'];
+      }
+    },
+  },
+});
