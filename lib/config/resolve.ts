@@ -33,9 +33,17 @@ export interface ConfigLayers {
 }
 
 /**
+ * Keys that decide where requests and the token go, and on whose behalf. An invalid value for one of them
+ * leaves the key unset (so actions refuse and say why) instead of falling back to another layer or the
+ * default: a mistyped provider URL must never quietly become the production URL.
+ */
+const NO_FALLBACK_KEYS: readonly ConfigKey[] = ['providerApiUrl', 'providerDashboardUrl', 'orgId', 'apiToken', 'agentEmail', 'agentProviderUserId'];
+
+/**
  * Merges the layers key by key. A key is validated on its own, so one wrong key (reported in `problems`)
- * never discards the valid ones; an invalid value falls through to the next layer. "Present" means the key
- * exists in the layer with a value other than undefined/null — absence, not falsiness.
+ * never discards the valid ones; an invalid value of an ordinary key falls through to the next layer or the
+ * default. "Present" means the key exists in the layer with a value other than undefined/null — absence,
+ * not falsiness.
  */
 export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
   const resolved: ResolvedConfig = { values: {}, sources: {}, locked: [], problems: [] };
@@ -53,6 +61,7 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
   }
 
   for (const key of CONFIG_KEYS) {
+    let invalid = false;
     for (const [source, layer] of sources) {
       if (layer[key] === undefined || layer[key] === null) continue;
       if (source === 'policy') resolved.locked.push(key);
@@ -63,7 +72,10 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
         break;
       }
       resolved.problems.push({ key, source, message: describeIssues(parsed.error.issues) });
+      invalid = true;
+      if (NO_FALLBACK_KEYS.includes(key)) break;
     }
+    if (invalid && NO_FALLBACK_KEYS.includes(key)) continue;
     if (resolved.sources[key] === undefined && key in CONFIG_DEFAULTS) {
       setValue(resolved.values, key, CONFIG_DEFAULTS[key as keyof typeof CONFIG_DEFAULTS]);
       resolved.sources[key] = 'default';

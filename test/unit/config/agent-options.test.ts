@@ -1,0 +1,37 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { agentOptionsItem, loadConfig, saveAgentOptions } from '../../../lib/config/agent-options';
+import { settingsView } from '../../../lib/background/main';
+
+describe('agent options (storage.local via fakeBrowser)', () => {
+  beforeEach(() => fakeBrowser.reset());
+
+  it('saves valid values, normalised, and the effective config reads them', async () => {
+    expect(await saveAgentOptions({ orgId: ' org_1 ', defaultCountry: 'de', requestTimeoutMs: 3000 }, [])).toEqual([]);
+    expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1', defaultCountry: 'DE', requestTimeoutMs: 3000 });
+    const config = await loadConfig();
+    expect(config.values).toMatchObject({ orgId: 'org_1', defaultCountry: 'DE', requestTimeoutMs: 3000 });
+    expect(config.sources.orgId).toBe('agent');
+  });
+
+  it('refuses invalid, unknown and locked keys by name, and writes nothing then', async () => {
+    await saveAgentOptions({ orgId: 'org_1' }, []);
+    const problems = await saveAgentOptions({ requestTimeoutMs: 50, color: 'red', apiToken: 't', orgId: 'org_2' }, ['apiToken']);
+    expect(problems.map((problem) => problem.key)).toEqual(['requestTimeoutMs', 'color', 'apiToken']);
+    expect(problems[2]?.message).toBe('is set by your administrator and cannot be changed here');
+    expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1' });
+  });
+
+  it('null clears a value back to its default', async () => {
+    await saveAgentOptions({ allowReassign: false }, []);
+    await saveAgentOptions({ allowReassign: null }, []);
+    expect((await loadConfig()).values.allowReassign).toBe(true);
+  });
+
+  it('the settings view never contains the token, only a hint', async () => {
+    await saveAgentOptions({ apiToken: 'super-secret-token-9f3a', orgId: 'org_1' }, []);
+    const view = settingsView(await loadConfig());
+    expect(JSON.stringify(view)).not.toContain('super-secret-token');
+    expect(view.apiTokenHint).toBe('••••9f3a');
+  });
+});

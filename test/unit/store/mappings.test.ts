@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { BridgeDatabase } from '../../../lib/store/db';
+import { MappingStore } from '../../../lib/store/mappings';
+
+const store = () => new MappingStore(new BridgeDatabase(`mappings-${Math.random()}`));
+
+describe('MappingStore (Dexie on fake-indexeddb)', () => {
+  it('keeps contacts per org: the same CRM id in another org is another contact', async () => {
+    const mappings = store();
+    await mappings.saveContact('org_a', 'L-1', 'c_a', 1);
+    await mappings.saveContact('org_b', 'L-1', 'c_b', 2);
+    expect(await mappings.findContact('org_a', 'L-1')).toEqual({ orgId: 'org_a', crmId: 'L-1', providerContactId: 'c_a', createdAt: 1 });
+    expect((await mappings.findContact('org_b', 'L-1'))?.providerContactId).toBe('c_b');
+    expect(await mappings.findContact('org_c', 'L-1')).toBeUndefined();
+  });
+
+  it('a CRM id maps to exactly one contact (saving again replaces, never duplicates)', async () => {
+    const db = new BridgeDatabase(`unique-${Math.random()}`);
+    const mappings = new MappingStore(db);
+    await mappings.saveContact('org', 'L-1', 'c_1', 1);
+    await mappings.saveContact('org', 'L-1', 'c_1', 2);
+    expect(await db.contacts.count()).toBe(1);
+  });
+
+  it('records chatroom and assignee together; an assign without chatroom id keeps the known chatroom', async () => {
+    const mappings = store();
+    await mappings.saveAssignment('org', 'c_1', 'u_alice', 'cr_1', 1);
+    await mappings.saveAssignment('org', 'c_1', 'u_bob', undefined, 2);
+    expect(await mappings.findChatroomId('org', 'c_1')).toBe('cr_1');
+    expect(await mappings.findAssignee('org', 'c_1')).toBe('u_bob');
+  });
+
+  it('caches and forgets magic links per agent', async () => {
+    const mappings = store();
+    await mappings.saveMagicLink('org', 'u_alice', 'https://x/m/1', 100);
+    expect(await mappings.findAgentUser('org', 'u_alice')).toEqual({ orgId: 'org', providerUserId: 'u_alice', magicLink: 'https://x/m/1', magicLinkExpiresAt: 100 });
+    await mappings.forgetMagicLink('org', 'u_alice');
+    expect((await mappings.findAgentUser('org', 'u_alice'))?.magicLink).toBeUndefined();
+  });
+});
