@@ -1,4 +1,4 @@
-import { ContentScriptContext } from 'wxt/utils/content-script-context';
+import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { defineContentScript } from 'wxt/utils/define-content-script';
 import { LEAD_ACTIONS_CSS, LeadActions } from '../../components/LeadActions';
 import { mountInShadow } from '../../components/mount-in-shadow';

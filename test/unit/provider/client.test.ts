@@ -41,7 +41,7 @@ describe('SaleschatClient requests', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]?.url).toBe('https://api.test/v2/org/org%201/contact');
     expect(requests[0]?.init.method).toBe('POST');
-    expect((requests[0]?.init.headers as Record<string, string>).Authorization).toBe('Bearer secret-token');
+    expect((requests[0]?.init.headers as Record<string, string> | undefined)?.Authorization).toBe('Bearer secret-token');
     expect(JSON.parse(String(requests[0]?.init.body))).toEqual({
       crm_id: 'L-1',
       opt_in_date: '2026-11-22T10:00:00.000Z',

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `npm test`: everything a change must pass, in the order that fails fastest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+# Builds are quiet (Rollup chatters about zod's comments); their log is shown only when they fail.
+build() { local log; log=$(mktemp); "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }; rm -f "$log"; }
+
+step "Type check"
+npm run --silent typecheck
+step "Lint"
+npm run --silent lint
+step "Release builds (Chrome MV3, Firefox MV2)"
+build npx wxt build
+build npx wxt build -b firefox
+step "Firefox add-on lint (web-ext)"
+npx web-ext lint --source-dir .output/firefox-mv2 --output text --no-config-discovery
+step "Content-script size budget"
+npm run --silent size
+step "Unit tests (vitest)"
+npx vitest run
+step "End-to-end build (dev-hosts flavour) and tests in real Chromium against the sandbox"
+CCB_DEV_HOSTS=1 build npx wxt build
+npx playwright test
