@@ -38,9 +38,11 @@ export default defineConfig({
           browser_specific_settings: {
             gecko: {
               id: GECKO_ID,
-              strict_min_version: '128.0',
+              // 140 is the ESR that introduced data_collection_permissions (Android got it in 142).
+              strict_min_version: '140.0',
               data_collection_permissions: { required: ['none'] },
             },
+            gecko_android: { strict_min_version: '142.0' },
           },
         }
       : { key: CHROME_PUBLIC_KEY, minimum_chrome_version: '116' }),

@@ -1,0 +1,162 @@
+import { htmlReply, parseCookies, type Reply } from './http';
+import { html, page, type SafeHtml } from './html';
+import { newSecret, type Store, type UserRecord } from './store';
+
+/**
+ * The provider's web dashboard, reduced to what end-to-end tests look at: who is logged in (via a magic
+ * link) and which chatroom is open. Stable ids (#logged-in-as, #chatroom-name, #assigned-to) are the
+ * contract with those tests.
+ */
+
+export const SESSION_COOKIE = 'sc_session';
+
+export interface DashboardRequest {
+  method: string;
+  path: string;
+  cookie: string | undefined;
+}
+
+export interface DashboardDeps {
+  store: Store;
+  now: number;
+}
+
+const CSS = `
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #1d2733; }
+header.sc-top { display: flex; justify-content: space-between; align-items: center; padding: 10px 24px;
+  background: #075e54; color: #fff; }
+header.sc-top a { color: #fff; text-decoration: none; font-weight: 600; }
+header.sc-top p { margin: 0; }
+main { max-width: 760px; margin: 24px auto; background: #fff; padding: 24px; border-radius: 8px;
+  box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+ul.chatrooms { padding-left: 18px; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
+dt { color: #5b6b7b; }
+dd { margin: 0; }
+.muted { color: #5b6b7b; }
+`;
+
+export function handleDashboard(request: DashboardRequest, deps: DashboardDeps): Reply {
+  const { store } = deps;
+  const user = currentUser(request.cookie, store);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return notFound(user, `${request.method} is not supported here`);
+  }
+  const path = request.path;
+
+  if (path === '/app' || path === '/app/') return home(user, store);
+  if (path === '/app/logout') {
+    const sessionId = parseCookies(request.cookie)[SESSION_COOKIE];
+    store.data.sessions = store.data.sessions.filter((session) => session.id !== sessionId);
+    store.save();
+    return redirect('/app/', `${SESSION_COOKIE}=; Path=/app; HttpOnly; SameSite=Lax; Max-Age=0`);
+  }
+
+  const [, section, rawId] = /^\/app\/(magic|chatrooms|contacts)\/([^/]+)$/.exec(path) ?? [];
+  const id = rawId === undefined ? undefined : safeDecode(rawId);
+  if (section === undefined || id === undefined) return notFound(user, 'No such page');
+
+  if (section === 'magic') return magicLogin(id, deps);
+  if (section === 'chatrooms') return chatroomPage(id, user, store);
+  return contactPage(id, user, store);
+}
+
+function magicLogin(token: string, { store, now }: DashboardDeps): Reply {
+  const link = store.data.magicLinks.find((candidate) => candidate.token === token);
+  const user = link && link.expires_at > now ? store.user(link.org_id, link.user_id) : undefined;
+  if (!user) {
+    return htmlReply(
+      layout(
+        'Login link invalid',
+        undefined,
+        html`<h1>Login failed</h1><p id="login-error">This login link has expired or is invalid</p>`,
+      ),
+      401,
+    );
+  }
+  const session = { id: newSecret(), user_id: user.id, created_at: new Date(now).toISOString() };
+  store.data.sessions.push(session);
+  store.save();
+  return redirect('/app/', `${SESSION_COOKIE}=${session.id}; Path=/app; HttpOnly; SameSite=Lax`);
+}
+
+function home(user: UserRecord | undefined, store: Store): Reply {
+  if (!user) {
+    const hint = html`<h1>Saleschat</h1><p class="muted">Open a login link to sign in.</p>`;
+    return htmlReply(layout('Saleschat', undefined, hint));
+  }
+  const rooms = store.data.chatrooms.filter((room) => room.assigned_user_id === user.id);
+  const list = rooms.length
+    ? html`<ul class="chatrooms">${rooms.map(
+        (room) => html`<li><a href="/app/chatrooms/${encodeURIComponent(room.id)}" data-chatroom-id="${room.id}">${room.name}</a></li>`,
+      )}</ul>`
+    : html`<p class="muted" id="no-chatrooms">No chatrooms assigned yet.</p>`;
+  return htmlReply(layout('Saleschat', user, html`<h1>Chatrooms</h1>${list}`));
+}
+
+function chatroomPage(id: string, user: UserRecord | undefined, store: Store): Reply {
+  const room = store.chatroomById(id);
+  if (!room) return notFound(user, `Chatroom ${id} not found`);
+  const assignee = store.userById(room.assigned_user_id);
+  const contact = store.contactById(room.contact_id);
+  const body = html`
+<h1 id="chatroom-name" data-chatroom-id="${room.id}">${room.name}</h1>
+<p id="assigned-to" data-user-id="${room.assigned_user_id}">Assigned to ${assignee ? `${assignee.first_name} ${assignee.last_name} (${assignee.email})` : room.assigned_user_id}</p>
+<dl>
+  <dt>Contact</dt><dd><a id="chatroom-contact" href="/app/contacts/${encodeURIComponent(room.contact_id)}">${contact?.crm_id ?? room.contact_id}</a></dd>
+  ${contact?.phone_number ? html`<dt>Phone</dt><dd>${contact.phone_number}</dd>` : ''}
+  <dt>Created</dt><dd>${room.created_at}</dd>
+</dl>
+<p class="muted">Messages would appear here.</p>`;
+  return htmlReply(layout(`${room.name} – Saleschat`, user, body));
+}
+
+function contactPage(id: string, user: UserRecord | undefined, store: Store): Reply {
+  const contact = store.contactById(id);
+  if (!contact) return notFound(user, `Contact ${id} not found`);
+  const room = store.chatroomForContact(contact.id);
+  const name = [contact.first_name, contact.last_name].filter(Boolean).join(' ');
+  const body = html`
+<h1 id="contact-name" data-contact-id="${contact.id}">${name || contact.crm_id}</h1>
+<dl>
+  <dt>CRM id</dt><dd id="contact-crm-id">${contact.crm_id}</dd>
+  ${contact.phone_number ? html`<dt>Phone</dt><dd>${contact.phone_number}</dd>` : ''}
+  <dt>Opt-in</dt><dd>${contact.opt_in_date}</dd>
+</dl>
+${
+  room
+    ? html`<p>Chatroom: <a id="contact-chatroom" href="/app/chatrooms/${encodeURIComponent(room.id)}">${room.name}</a></p>`
+    : html`<p id="contact-no-chatroom" class="muted">No chatroom yet</p>`
+}`;
+  return htmlReply(layout(`${name || contact.crm_id} – Saleschat`, user, body));
+}
+
+function currentUser(cookieHeader: string | undefined, store: Store): UserRecord | undefined {
+  const sessionId = parseCookies(cookieHeader)[SESSION_COOKIE];
+  const session = sessionId ? store.session(sessionId) : undefined;
+  return session ? store.userById(session.user_id) : undefined;
+}
+
+function layout(title: string, user: UserRecord | undefined, body: SafeHtml): string {
+  const who = user
+    ? html`<p id="logged-in-as" data-user-id="${user.id}">Logged in as ${user.email}</p>`
+    : html`<p id="logged-in-as" data-user-id="">Not logged in</p>`;
+  return page(title, html`<header class="sc-top"><a href="/app/">Saleschat (sandbox)</a>${who}</header>
+<main>${body}</main>`, CSS);
+}
+
+function notFound(user: UserRecord | undefined, message: string): Reply {
+  return htmlReply(layout('Not found – Saleschat', user, html`<h1>Not found</h1><p>${message}</p>`), 404);
+}
+
+function redirect(location: string, cookie: string): Reply {
+  return { status: 302, text: '', headers: { location, 'set-cookie': cookie } };
+}
+
+function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
