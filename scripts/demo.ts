@@ -81,7 +81,7 @@ if (!headless) {
   console.log('\n1. Lead page L-1001 (Ada Lovelace): Chat and Login are next to the dialer.');
   await shot(page, '1-lead-page.png');
 
-  const toastText = () => toast.locator('.ccb-toast-text').innerText();
+  const toastText = () => toast.locator('.ccb-toast-text').textContent();
   const dashboardTabs = () => context.pages().filter((candidate) => candidate.url().startsWith(dashboardUrl));
 
   console.log('2. Click Login (once a day: the dashboard opens logged in through a magic link).');
@@ -91,7 +91,7 @@ if (!headless) {
   console.log(`   toast: ${await toastText()}`);
   const dashboard = await dashboardPromise;
   await dashboard.locator('#logged-in-as').waitFor();
-  console.log(`   dashboard says: ${await dashboard.locator('#logged-in-as').innerText()}`);
+  console.log(`   dashboard says: ${await dashboard.locator('#logged-in-as').textContent()}`);
   await shot(dashboard, '2-dashboard-logged-in.png');
 
   console.log('3. Click Chat.');
@@ -104,7 +104,7 @@ if (!headless) {
   console.log(`   provider requests: create-contact +${after.createContact - before.createContact}, assign +${after.assign - before.assign}`);
   await shot(page, '3-chat-toast.png');
   await dashboard.locator('#chatroom-name').waitFor();
-  console.log(`   dashboard tab: ${dashboard.url()} shows "${await dashboard.locator('#chatroom-name').innerText()}"`);
+  console.log(`   dashboard tab: ${dashboard.url()} shows "${await dashboard.locator('#chatroom-name').textContent()}"`);
   console.log(`   dashboard tabs open: ${dashboardTabs().length}`);
   await shot(dashboard, '4-chatroom.png');
   console.log('\nDemo finished.');
