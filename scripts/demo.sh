@@ -17,7 +17,9 @@ if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 if [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: this npm writes lockfiles without other platforms' optional packages
+  # (biome, rollup binaries) and its own `npm ci` then rejects them. The lockfile still pins the tree.
+  npm install --no-audit --no-fund
 fi
 echo "Building the extension (dev-hosts flavour)…"
 CCB_DEV_HOSTS=1 npx wxt build >/tmp/ccb-demo-build.log 2>&1 || { cat /tmp/ccb-demo-build.log; exit 1; }
