@@ -56,6 +56,16 @@ export const ConnectionReportSchema = z.object({
 });
 export type ConnectionReport = z.infer<typeof ConnectionReportSchema>;
 
+/**
+ * What the content script of a tab detected, for the popup's diagnostics: the lead, or exactly why not
+ * (e.g. "rule 'Acme' matched the URL; field lastName: selector `.x` not found").
+ */
+export const DetectionStatusSchema = z.union([
+  z.object({ detected: z.literal(true), profileId: text(64), profileLabel: text(200), lead: LeadSchema }),
+  z.object({ detected: z.literal(false), reasons: z.array(text(1000)) }),
+]);
+export type DetectionStatus = z.infer<typeof DetectionStatusSchema>;
+
 export const ConfigSourceSchema = z.enum(['policy', 'agent', 'default']);
 
 /** What the options page may know about the settings: everything but the token, which is masked. */
@@ -89,6 +99,8 @@ interface ProtocolMap {
   login(): ActionOutcome;
   /** Options page → background: check provider URL, token, org and agent. */
   testConnection(): ConnectionReport;
+  /** Popup → the content script of a tab (tabs.sendMessage): what it detected on the page. */
+  getDetectionStatus(): DetectionStatus;
   /** Options page → background: the effective settings, token masked. */
   getSettings(): SettingsView;
   /** Options page → background: validate and store the agent's own values. */

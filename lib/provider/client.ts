@@ -135,7 +135,7 @@ export class SaleschatClient {
     }
 
     const parsed = parseJson(text);
-    if (!response.ok) throw httpError(endpoint, response, parsed);
+    if (!response.ok) throw httpError(endpoint, response, parsed, this.now());
     if (parsed.kind === 'invalid') {
       throw new ProviderError('invalid-response', `Saleschat sent a response that is not valid JSON (${endpoint}, HTTP ${response.status})`, {
         endpoint,
@@ -159,7 +159,18 @@ function parseJson(text: string): ParsedBody {
   }
 }
 
-function httpError(endpoint: Endpoint, response: Response, parsed: ParsedBody): ProviderError {
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(header: string | null, now: number): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function httpError(endpoint: Endpoint, response: Response, parsed: ParsedBody, now: number): ProviderError {
+  const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'), now);
+  const extra = retryAfterMs === undefined ? {} : { retryAfterMs };
   const dto = parsed.kind === 'json' ? ErrorRespDtoSchema.safeParse(parsed.value) : undefined;
   if (dto?.success) {
     const { error_code, error_message, error_description, payload } = dto.data;
@@ -171,12 +182,14 @@ function httpError(endpoint: Endpoint, response: Response, parsed: ParsedBody): 
       errorMessage: error_message,
       errorDescription: error_description,
       payload: payload ?? undefined,
+      ...extra,
     });
   }
   const reason = response.statusText || STATUS_TEXT[response.status] || 'error';
   return new ProviderError('http', `Saleschat answered HTTP ${response.status} ${reason}`, {
     endpoint,
     status: response.status,
+    ...extra,
   });
 }
 

@@ -11,6 +11,8 @@ export interface ProviderErrorDetails {
   errorMessage?: string;
   errorDescription?: string;
   payload?: Record<string, unknown>;
+  /** From a Retry-After header (seconds or HTTP date), in milliseconds from when the answer arrived. */
+  retryAfterMs?: number;
 }
 
 export class ProviderError extends Error {

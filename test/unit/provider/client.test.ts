@@ -159,3 +159,16 @@ describe('SaleschatClient error mapping', () => {
     expect(error.details.endpoint).toBe('magicLink');
   });
 });
+
+describe('Retry-After', () => {
+  it('is read as seconds or as an HTTP date into retryAfterMs', async () => {
+    const seconds = clientAnswering(() => json(429, { error_code: 4290001, error_message: 'TOO_MANY_REQUESTS' }, { 'Retry-After': '3' }));
+    expect((await failure(seconds.client.assign('c', 'u'))).details.retryAfterMs).toBe(3000);
+    const date = clientAnswering(() => new Response('', { status: 503, headers: { 'Retry-After': new Date(1_000_000 + 5000).toUTCString() } }));
+    const error = await failure(date.client.assign('c', 'u'));
+    expect(error.details.retryAfterMs).toBeGreaterThanOrEqual(4000);
+    expect(error.details.retryAfterMs).toBeLessThanOrEqual(5000);
+    const none = clientAnswering(() => json(503, { error_code: 5030001 }));
+    expect((await failure(none.client.assign('c', 'u'))).details).not.toHaveProperty('retryAfterMs');
+  });
+});
