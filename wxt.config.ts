@@ -22,7 +22,8 @@ export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   // Explicit imports everywhere: a reader can see where every name comes from.
   imports: false,
-  outDir: devHosts ? '.output/dev-hosts' : '.output',
+  // CCB_OUT_DIR lets parallel builds (e.g. two test runs) keep apart.
+  outDir: process.env.CCB_OUT_DIR ?? (devHosts ? '.output/dev-hosts' : '.output'),
   vite: () => ({ plugins: [preact()] }),
   manifest: ({ browser }) => ({
     name: 'CRM Chat Bridge',

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page, test as base, type Worker } from '@playwright/test';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
 
-export const EXTENSION_DIR = path.resolve('.output/dev-hosts/chrome-mv3');
+/** The dev-hosts build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
+export const EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'chrome-mv3');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ORG = 'org_demo';
 export const TOKEN = 'sandbox-token-demo';
