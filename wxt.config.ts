@@ -1,5 +1,9 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
+import { buildManagedSchema } from './lib/config/managed-schema';
+
+/** Where the generated policy schema lands in the extension (manifest storage.managed_schema). */
+const MANAGED_SCHEMA_FILE = 'managed_schema.json';
 
 /**
  * Base64 DER *public* key: it pins the Chrome extension id to ooieimhjgcmfjkegddipaodhfncicipk so admins
@@ -46,13 +50,24 @@ export default defineConfig({
             gecko_android: { strict_min_version: '142.0' },
           },
         }
-      : { key: CHROME_PUBLIC_KEY, minimum_chrome_version: '116' }),
+      : {
+          key: CHROME_PUBLIC_KEY,
+          minimum_chrome_version: '116',
+          // Chrome reads admin policy for the extension through this schema; Firefox reads policies.json's
+          // 3rdparty section without one.
+          storage: { managed_schema: MANAGED_SCHEMA_FILE },
+        }),
     content_security_policy:
       browser === 'firefox'
         ? "script-src 'self'; object-src 'none';"
         : { extension_pages: "script-src 'self'; object-src 'none';" },
   }),
   hooks: {
+    // Generated from the config schema on every build, so the policy schema can never drift from it.
+    'build:publicAssets': (wxt, files) => {
+      if (wxt.config.browser === 'firefox') return;
+      files.push({ relativeDest: MANAGED_SCHEMA_FILE, contents: `${JSON.stringify(buildManagedSchema(), null, 2)}\n` });
+    },
     // The demo CRM profile is only reachable in the dev-hosts flavour (see above).
     'build:manifestGenerated': (_wxt, manifest) => {
       if (!devHosts) return;

@@ -79,6 +79,10 @@ export const SettingsViewSchema = z.object({
   agent: z.optional(
     z.object({ providerUserId: z.string(), email: z.optional(z.string()), name: z.optional(z.string()), via: z.string() }),
   ),
+  /** Why provider actions would refuse right now (missing or invalid required keys), or absent when ready. */
+  notReady: z.optional(z.string()),
+  /** The outcome of the last provider exchange (Chat, Login, Test connection), for the popup. */
+  lastProviderContact: z.optional(z.object({ ok: z.boolean(), message: text(1000), at: z.number() })),
 });
 export type SettingsView = z.infer<typeof SettingsViewSchema>;
 

@@ -6,6 +6,8 @@ export interface OptionsApi {
   getSettings(): Promise<SettingsView>;
   saveSettings(change: SettingsChange): Promise<SaveResult>;
   testConnection(): Promise<ConnectionReport>;
+  /** Calls back when administrator policy changes (Chrome applies policy without a restart). */
+  onPolicyChanged(callback: () => void): void;
 }
 
 const SOURCE_LABEL = { policy: 'Set by your administrator', agent: 'Set by you', default: 'Default' } as const;
@@ -24,7 +26,12 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
     setDrafts(Object.fromEntries(FIELDS.map((field) => [field.key, field.kind === 'secret' ? '' : draftText(field, next)])));
   };
   useEffect(() => {
-    reload().catch((error) => setStatus({ ok: false, text: `Could not load the settings: ${String(error)}` }));
+    const load = () => reload().catch((error) => setStatus({ ok: false, text: `Could not load the settings: ${String(error)}` }));
+    load();
+    api.onPolicyChanged(() => {
+      load();
+      setStatus({ ok: true, text: 'Your administrator changed the settings; the page shows them now.' });
+    });
   }, []);
 
   if (!view) return <p>Loading…</p>;
@@ -99,7 +106,9 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
           return (
             <div class={`field${locked ? ' locked' : ''}`} key={field.key} data-key={field.key} data-source={source ?? 'unset'}>
               <label for={id}>{field.label}</label>
-              {field.kind === 'boolean' ? (
+              {field.kind === 'agent' ? (
+                <AgentPicker common={common} value={drafts[field.key] ?? ''} agents={agentsOf(view)} />
+              ) : field.kind === 'boolean' ? (
                 <select {...common} value={drafts[field.key]}>
                   <option value="">Default</option>
                   <option value="true">Yes</option>
@@ -156,6 +165,33 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
         </section>
       )}
     </main>
+  );
+}
+
+interface AgentOption {
+  email: string;
+  name?: string;
+}
+
+function agentsOf(view: SettingsView): AgentOption[] {
+  const agents = view.values.agents;
+  return Array.isArray(agents) ? (agents as AgentOption[]) : [];
+}
+
+/** A list of the directory's agents when there is one; a free e-mail field otherwise. */
+function AgentPicker({ common, value, agents }: { common: Record<string, unknown>; value: string; agents: AgentOption[] }) {
+  if (agents.length === 0) return <input {...common} type="email" autocomplete="email" value={value} />;
+  const known = agents.some((agent) => agent.email === value);
+  return (
+    <select {...common} value={value}>
+      <option value="">— choose yourself —</option>
+      {!known && value && <option value={value}>{value} (not in the directory)</option>}
+      {agents.map((agent) => (
+        <option key={agent.email} value={agent.email}>
+          {agent.name ? `${agent.name} <${agent.email}>` : agent.email}
+        </option>
+      ))}
+    </select>
   );
 }
 

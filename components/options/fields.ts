@@ -1,5 +1,5 @@
 /** How each config key is edited in the options page. Order is the page's order. */
-export type FieldKind = 'url' | 'text' | 'secret' | 'boolean' | 'integer' | 'json' | 'list';
+export type FieldKind = 'url' | 'text' | 'secret' | 'boolean' | 'integer' | 'json' | 'list' | 'agent';
 
 export interface FieldSpec {
   key: string;
@@ -14,7 +14,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'orgId', label: 'Organisation id', kind: 'text', help: 'Your Saleschat organisation.' },
   { key: 'apiToken', label: 'API token', kind: 'secret', help: 'Bearer token. Stays in the extension; never shown again in full.' },
   { key: 'agents', label: 'Agent directory', kind: 'json', help: 'JSON array of {"email", "providerUserId", "crmUserId"?, "name"?}.' },
-  { key: 'agentEmail', label: 'Who am I (e-mail)', kind: 'text', help: 'Your entry in the agent directory.' },
+  { key: 'agentEmail', label: 'Who am I', kind: 'agent', help: 'Pick yourself in the agent directory (once).' },
   { key: 'agentProviderUserId', label: 'My Saleschat user id', kind: 'text', help: 'Overrides the directory lookup.' },
   { key: 'allowReassign', label: 'Allow taking over chats', kind: 'boolean', help: "May Chat reassign a lead that another agent holds?" },
   { key: 'defaultCountry', label: 'Default country', kind: 'text', help: 'Two letters (US, DE…) for phone numbers written without a country code.' },

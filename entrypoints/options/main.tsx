@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { browser } from 'wxt/browser';
 import { OptionsPage } from '../../components/options/OptionsPage';
 import { sendMessage } from '../../lib/messaging';
 
@@ -6,6 +7,10 @@ const api = {
   getSettings: () => sendMessage('getSettings'),
   saveSettings: (change: Record<string, unknown>) => sendMessage('saveSettings', change),
   testConnection: () => sendMessage('testConnection'),
+  onPolicyChanged: (callback: () => void) =>
+    browser.storage.onChanged.addListener((_changes, area) => {
+      if (area === 'managed') callback();
+    }),
 };
 
 render(<OptionsPage api={api} />, document.getElementById('app') as HTMLElement);

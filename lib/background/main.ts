@@ -5,12 +5,13 @@ import { showInDashboardTab } from '../actions/dashboard-tab';
 import { login } from '../actions/login';
 import { testConnection } from '../actions/test-connection';
 import { loadConfig, saveAgentOptions } from '../config/agent-options';
-import { type ProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
+import { ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
 import { type ActionOutcome, LeadSchema, onMessage, SettingsChangeSchema, type SettingsView } from '../messaging';
 import { SaleschatClient } from '../provider/client';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
+import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { assertCrmContentScript, assertExtensionPage } from './senders';
 
 /**
@@ -38,24 +39,27 @@ export function startBackground(): void {
     assertCrmContentScript(sender, runtimeId);
     const lead = LeadSchema.safeParse(data);
     if (!lead.success) return invalidRequest('lead data', lead.error.issues);
-    return openChat(lead.data, await context());
+    return recorded(await openChat(lead.data, await context()));
   });
 
   onMessage('login', async ({ sender }) => {
     if (sender.tab && !sender.url?.startsWith(extensionOrigin)) assertCrmContentScript(sender, runtimeId);
     else assertExtensionPage(sender, runtimeId, extensionOrigin);
-    return login(await context());
+    return recorded(await login(await context()));
   });
 
   onMessage('testConnection', async ({ sender }) => {
     assertExtensionPage(sender, runtimeId, extensionOrigin);
     const config = await loadConfig();
-    return testConnection(config, (provider) => createClient(provider, config));
+    const report = await testConnection(config, (provider) => createClient(provider, config));
+    const summary = report.checks.find((check) => !check.ok) ?? { detail: 'Connected' };
+    await lastProviderContactItem.setValue({ ok: report.ok, message: summary.detail, at: Date.now() });
+    return report;
   });
 
   onMessage('getSettings', async ({ sender }) => {
     assertExtensionPage(sender, runtimeId, extensionOrigin);
-    return settingsView(await loadConfig());
+    return settingsView(await loadConfig(), await lastProviderContactItem.getValue());
   });
 
   onMessage('saveSettings', async ({ data, sender }) => {
@@ -65,6 +69,11 @@ export function startBackground(): void {
     const problems = await saveAgentOptions(change.data, (await loadConfig()).locked);
     return { ok: problems.length === 0, problems };
   });
+}
+
+async function recorded(outcome: ActionOutcome): Promise<ActionOutcome> {
+  await recordProviderContact(outcome);
+  return outcome;
 }
 
 function createClient(provider: ProviderConfig, config: ResolvedConfig): SaleschatClient {
@@ -85,9 +94,16 @@ function invalidRequest(what: string, issues: readonly { path: PropertyKey[]; me
 }
 
 /** The settings as the options page may see them: the token replaced by a hint of its last characters. */
-export function settingsView(config: ResolvedConfig): SettingsView {
+export function settingsView(config: ResolvedConfig, lastProviderContact: ProviderContact | null = null): SettingsView {
   const { apiToken, ...values } = config.values;
   const agent = resolveAgent(config.values);
+  let notReady: string | undefined;
+  try {
+    requireProviderConfig(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    notReady = error.message;
+  }
   return {
     values,
     sources: config.sources,
@@ -95,6 +111,8 @@ export function settingsView(config: ResolvedConfig): SettingsView {
     problems: config.problems,
     ...(apiToken ? { apiTokenHint: `••••${apiToken.slice(-4)}` } : {}),
     ...(agent ? { agent } : {}),
+    ...(notReady ? { notReady } : {}),
+    ...(lastProviderContact ? { lastProviderContact } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
 import { type ResolvedConfig, resolveConfig } from './resolve';
 import { type ConfigKey, ConfigSchema, CONFIG_KEYS } from './schema';
@@ -11,9 +12,27 @@ export const agentOptionsItem = storage.defineItem<Record<string, unknown>>('loc
   version: 1,
 });
 
-/** The effective configuration: policy (arrives with managed policy support) > agent options > defaults. */
+/**
+ * Administrator policy: Chrome's managed storage (3rdparty.extensions.<id>, validated by the generated
+ * managed schema; changes arrive live) or Firefox's policies.json 3rdparty.Extensions.<id> (read at
+ * browser start). Firefox rejects the read when no policy names the extension: that is "no policy".
+ */
+export async function readPolicy(): Promise<Record<string, unknown>> {
+  try {
+    return ((await browser.storage.managed.get(null)) as Record<string, unknown> | undefined) ?? {};
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/manifest not found|not supported|no managed/i.test(message)) {
+      console.warn(`CRM Chat Bridge: could not read administrator policy (${message}); continuing without it.`);
+    }
+    return {};
+  }
+}
+
+/** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */
 export async function loadConfig(): Promise<ResolvedConfig> {
-  return resolveConfig({ agent: await agentOptionsItem.getValue() });
+  const [policy, agent] = await Promise.all([readPolicy(), agentOptionsItem.getValue()]);
+  return resolveConfig({ policy, agent });
 }
 
 export interface SaveProblem {

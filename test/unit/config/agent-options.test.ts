@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { agentOptionsItem, loadConfig, saveAgentOptions } from '../../../lib/config/agent-options';
+import { agentOptionsItem, loadConfig, readPolicy, saveAgentOptions } from '../../../lib/config/agent-options';
 import { settingsView } from '../../../lib/background/main';
 
 describe('agent options (storage.local via fakeBrowser)', () => {
@@ -33,5 +33,41 @@ describe('agent options (storage.local via fakeBrowser)', () => {
     const view = settingsView(await loadConfig());
     expect(JSON.stringify(view)).not.toContain('super-secret-token');
     expect(view.apiTokenHint).toBe('••••9f3a');
+  });
+});
+
+describe('administrator policy (storage.managed via fakeBrowser)', () => {
+  beforeEach(() => fakeBrowser.reset());
+
+  it('policy keys win over the agent and are locked', async () => {
+    await fakeBrowser.storage.managed.set({ orgId: 'org_policy', allowReassign: false });
+    await saveAgentOptions({ orgId: 'org_mine', defaultCountry: 'FR' }, []);
+    const config = await loadConfig();
+    expect(config.values).toMatchObject({ orgId: 'org_policy', allowReassign: false, defaultCountry: 'FR' });
+    expect(config.locked.sort()).toEqual(['allowReassign', 'orgId']);
+    expect(await saveAgentOptions({ orgId: 'org_x' }, config.locked)).toEqual([
+      { key: 'orgId', message: 'is set by your administrator and cannot be changed here' },
+    ]);
+  });
+
+  it('names invalid policy keys and keeps the valid ones', async () => {
+    await fakeBrowser.storage.managed.set({ providerApiUrl: 'apis.example', orgId: 'org_1', requestTimeoutMs: 'fast' });
+    const config = await loadConfig();
+    expect(config.values.orgId).toBe('org_1');
+    expect(config.values.providerApiUrl).toBeUndefined();
+    expect(config.problems.map((problem) => `${problem.source}:${problem.key}`)).toEqual(['policy:providerApiUrl', 'policy:requestTimeoutMs']);
+    expect(settingsView(config).notReady).toContain('provider API URL (providerApiUrl) is invalid');
+  });
+
+  it('no policy for the extension (Firefox rejects the read) means no policy', async () => {
+    const original = fakeBrowser.storage.managed.get;
+    fakeBrowser.storage.managed.get = async () => {
+      throw new Error('Managed storage manifest not found');
+    };
+    try {
+      expect(await readPolicy()).toEqual({});
+    } finally {
+      fakeBrowser.storage.managed.get = original;
+    }
   });
 });

@@ -1,0 +1,130 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ActionOutcome, ConnectionReport, DetectionStatus, SettingsView } from '../../lib/messaging';
+
+export interface PopupApi {
+  getSettings(): Promise<SettingsView>;
+  /** The current tab's detection, or undefined when no content script answers there. */
+  getDetectionStatus(): Promise<DetectionStatus | undefined>;
+  login(): Promise<ActionOutcome>;
+  testConnection(): Promise<ConnectionReport>;
+  openOptions(): void;
+  /** Calls back whenever settings or policy change, so the popup never shows stale state. */
+  onSettingsChanged(callback: () => void): void;
+}
+
+const SOURCE = { policy: 'administrator', agent: 'you', default: 'default' } as const;
+
+export function Popup({ api }: { api: PopupApi }) {
+  const [view, setView] = useState<SettingsView | null>(null);
+  const [detection, setDetection] = useState<DetectionStatus | undefined | null>(null);
+  const [outcome, setOutcome] = useState<ActionOutcome | null>(null);
+  const [report, setReport] = useState<ConnectionReport | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = () =>
+    api
+      .getSettings()
+      .then(setView)
+      .catch((caught) => setError(`The extension did not answer: ${String(caught)}`));
+
+  useEffect(() => {
+    refresh();
+    api.getDetectionStatus().then(setDetection, () => setDetection(undefined));
+    api.onSettingsChanged(refresh);
+  }, []);
+
+  const run = async <T,>(task: () => Promise<T>, done: (value: T) => void) => {
+    setBusy(true);
+    try {
+      done(await task());
+    } catch (caught) {
+      setError(String(caught));
+    } finally {
+      setBusy(false);
+      refresh();
+    }
+  };
+
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!view) return <p>Loading…</p>;
+  const last = view.lastProviderContact;
+
+  return (
+    <main>
+      <h1>CRM Chat Bridge</h1>
+      <section id="connection" data-state={view.notReady ? 'not-configured' : last ? (last.ok ? 'ok' : 'error') : 'unknown'}>
+        {view.notReady ? (
+          <p class="error">{view.notReady}</p>
+        ) : last ? (
+          <p class={last.ok ? 'ok' : 'error'}>
+            {last.ok ? 'Connected to Saleschat' : 'Last request failed'} ({timeAgo(last.at)}){last.ok ? '' : `: ${last.message}`}
+          </p>
+        ) : (
+          <p>Configured. No request made yet in this session.</p>
+        )}
+      </section>
+      {view.problems.length > 0 && (
+        <ul id="config-problems" class="problems">
+          {view.problems.map((problem) => (
+            <li key={`${problem.source}:${problem.key}`} data-key={problem.key}>
+              <code>{problem.key}</code> ({problem.source === 'policy' ? 'set by your administrator' : 'set by you'}): {problem.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p id="agent">
+        {view.agent
+          ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (via ${describeVia(view)}).`
+          : 'You are not identified yet: choose yourself in the options.'}
+      </p>
+      <p id="lead" data-detected={detection ? String(detection.detected) : 'none'}>
+        {detection === null
+          ? 'Looking at this tab…'
+          : detection === undefined
+            ? 'This tab is not a CRM page the extension works on.'
+            : detection.detected
+              ? `Lead detected: ${[detection.profileLabel, detection.lead.crmId, [detection.lead.firstName, detection.lead.lastName].filter(Boolean).join(' '), detection.lead.phone].filter(Boolean).join(' · ')}`
+              : `No lead on this page: ${detection.reasons.join('; ')}`}
+      </p>
+      <div class="actions">
+        <button type="button" id="login" disabled={busy || Boolean(view.notReady)} onClick={() => run(api.login, setOutcome)}>
+          Login
+        </button>
+        <button type="button" id="test-connection" disabled={busy} onClick={() => run(api.testConnection, setReport)}>
+          Test connection
+        </button>
+        <button type="button" id="open-options" onClick={api.openOptions}>
+          Options
+        </button>
+      </div>
+      {outcome && (
+        <p id="outcome" class={outcome.ok ? 'ok' : 'error'} role="status">
+          {outcome.message}
+        </p>
+      )}
+      {report && (
+        <ul id="connection-report" data-ok={String(report.ok)}>
+          {report.checks.map((check, index) => (
+            <li key={index} class={check.ok ? 'ok' : 'error'}>
+              {check.ok ? '✓' : '✗'} {check.label}: {check.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}
+
+function describeVia(view: SettingsView): string {
+  const key = view.agent?.via === 'agentProviderUserId' ? 'agentProviderUserId' : 'agentEmail';
+  const source = view.sources[key];
+  return `${key}, ${source ? SOURCE[source] : 'browser profile'}`;
+}
+
+function timeAgo(at: number): string {
+  const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+}

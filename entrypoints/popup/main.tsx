@@ -1,0 +1,26 @@
+import { render } from 'preact';
+import { browser } from 'wxt/browser';
+import { Popup } from '../../components/popup/Popup';
+import { sendMessage } from '../../lib/messaging';
+
+/** The tab the popup describes: the active one, or ?tabId= (used when the popup is opened as a page). */
+async function targetTabId(): Promise<number | undefined> {
+  const requested = Number(new URLSearchParams(location.search).get('tabId'));
+  if (Number.isInteger(requested) && requested > 0) return requested;
+  const [active] = await browser.tabs.query({ active: true, currentWindow: true });
+  return active?.id;
+}
+
+const api = {
+  getSettings: () => sendMessage('getSettings'),
+  getDetectionStatus: async () => {
+    const tabId = await targetTabId();
+    return tabId === undefined ? undefined : sendMessage('getDetectionStatus', undefined, tabId);
+  },
+  login: () => sendMessage('login'),
+  testConnection: () => sendMessage('testConnection'),
+  openOptions: () => void browser.runtime.openOptionsPage(),
+  onSettingsChanged: (callback: () => void) => browser.storage.onChanged.addListener(() => callback()),
+};
+
+render(<Popup api={api} />, document.getElementById('app') as HTMLElement);

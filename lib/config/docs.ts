@@ -1,0 +1,35 @@
+import type { ConfigKey } from './schema';
+
+/**
+ * Admin-facing title and description of every key: shown by the Google Admin console (from the generated
+ * managed schema), the options page and the admin guide. A test fails when a key has none.
+ */
+export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string }> = {
+  providerApiUrl: { title: 'Provider API URL', description: 'Base URL of the Saleschat API. Default https://apis.saleschat.pro.' },
+  providerDashboardUrl: { title: 'Provider dashboard URL', description: 'Base URL of the Saleschat web dashboard, e.g. https://app.saleschat.pro.' },
+  chatroomUrlTemplate: {
+    title: 'Chatroom URL template',
+    description: 'Where a chatroom opens. Variables: {DASHBOARD_URL} {CHATROOM_ID} {CONTACT_ID} {CRM_ID}. Default {DASHBOARD_URL}/chatrooms/{CHATROOM_ID}.',
+  },
+  contactUrlTemplate: {
+    title: 'Contact URL template',
+    description: 'Opened when the provider assigns the chat but returns no chatroom id. Default {DASHBOARD_URL}/contacts/{CONTACT_ID}.',
+  },
+  orgId: { title: 'Organisation id', description: 'Your Saleschat organisation id. Required.' },
+  apiToken: { title: 'API token', description: 'Bearer token for the Saleschat API. Required. Never leaves the extension background; never shown to agents.' },
+  agents: {
+    title: 'Agent directory',
+    description: 'Who is who at the provider: a list of {email, providerUserId, crmUserId?, name?}. npm run provision writes it.',
+  },
+  agentEmail: { title: 'Agent e-mail', description: "Which agents entry is this browser's agent (set per user, or chosen by the agent once)." },
+  agentProviderUserId: { title: 'Agent provider user id', description: "Direct override of the agent's Saleschat user id." },
+  allowReassign: { title: 'Allow taking over chats', description: 'May Chat reassign a lead that another agent holds? Default true.' },
+  defaultCountry: { title: 'Default country', description: 'ISO 3166-1 alpha-2 code (US, DE, IN…) for phone numbers written without a country code. Default US.' },
+  requestTimeoutMs: { title: 'Request timeout (ms)', description: 'Per-request timeout to the provider, 1000–10000. Default 8000.' },
+  magicLinkLifetimeSeconds: {
+    title: 'Login link lifetime (s)',
+    description: 'How long a login link is reused when the provider does not state its expiry, 10–86400. Default 300.',
+  },
+  crmProfiles: { title: 'Built-in CRM profiles', description: 'Which built-in CRM profiles are active (profile ids). Absent means all.' },
+  crmRules: { title: 'CRM rules', description: 'Admin-defined lead detection for other CRMs (see docs/crm-rules.md).' },
+};

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { CONFIG_DOCS } from './docs';
+import { ConfigSchema } from './schema';
+
+/** The subset of JSON Schema that Chrome's policy schema accepts, as we emit it. */
+export interface ChromeSchema {
+  type: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  title?: string;
+  description?: string;
+  properties?: Record<string, ChromeSchema>;
+  items?: ChromeSchema;
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  [keyword: string]: unknown;
+};
+
+/**
+ * The `storage.managed_schema` file, generated from the one config schema at build time.
+ *
+ * Chrome validates policy against this schema and, as observed in Chromium 156, silently DROPS a policy
+ * whose JSON type does not match, drops a whole key when a nested value mismatches, and STRIPS nested
+ * properties the schema does not declare. So this schema keeps only what Chrome must know — types,
+ * properties, items — plus titles/descriptions for the admin console, and leaves formats, patterns, ranges,
+ * enums and required-ness to zod: a bad URL, an out-of-range timeout or an unknown profile id then reaches
+ * the extension, which names the key and the reason instead of the value vanishing.
+ */
+export function buildManagedSchema(): ChromeSchema {
+  const json = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'throw' }) as JsonSchema;
+  const schema = toChromeSchema(json, '');
+  for (const [key, property] of Object.entries(schema.properties ?? {})) {
+    const docs = CONFIG_DOCS[key as keyof typeof CONFIG_DOCS];
+    property.title = docs.title;
+    property.description = docs.description;
+  }
+  return schema;
+}
+
+const SCALAR_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
+
+function toChromeSchema(node: JsonSchema, path: string): ChromeSchema {
+  const branches = node.anyOf ?? node.oneOf;
+  if (branches) return mergeObjectBranches(branches, path);
+  const type = Array.isArray(node.type) ? undefined : node.type;
+  if (type === 'object') {
+    const properties = Object.fromEntries(
+      Object.entries(node.properties ?? {}).map(([key, child]) => [key, toChromeSchema(child, `${path}.${key}`)]),
+    );
+    return { type: 'object', properties };
+  }
+  if (type === 'array') {
+    if (!node.items) throw new Error(`managed schema: array at ${path || '(root)'} has no items schema`);
+    return { type: 'array', items: toChromeSchema(node.items, `${path}[]`) };
+  }
+  if (type && SCALAR_TYPES.has(type)) return { type: type as ChromeSchema['type'] };
+  throw new Error(`managed schema: ${path || '(root)'} has no single JSON type Chrome can express (${JSON.stringify(node).slice(0, 120)})`);
+}
+
+/**
+ * Chrome has no anyOf. A union of object shapes (e.g. rule variants told apart by a `kind` field) becomes
+ * one object declaring the union of their properties, so no variant loses fields; zod still checks which
+ * combination is valid. Anything else cannot be expressed and fails the build.
+ */
+function mergeObjectBranches(branches: JsonSchema[], path: string): ChromeSchema {
+  const converted = branches.map((branch) => toChromeSchema(branch, path));
+  const types = new Set(converted.map((branch) => branch.type));
+  if (types.size === 1 && types.has('object')) {
+    const properties: Record<string, ChromeSchema> = {};
+    for (const branch of converted) {
+      for (const [key, child] of Object.entries(branch.properties ?? {})) {
+        const existing = properties[key];
+        if (existing && existing.type !== child.type) {
+          throw new Error(`managed schema: ${path}.${key} has different types in different variants`);
+        }
+        properties[key] = existing && existing.type === 'object' ? mergeObjectBranches([existing as JsonSchema, child as JsonSchema], `${path}.${key}`) : child;
+      }
+    }
+    return { type: 'object', properties };
+  }
+  if (types.size === 1) return converted[0] as ChromeSchema;
+  throw new Error(`managed schema: ${path || '(root)'} mixes types ${[...types].join('/')}; Chrome policy cannot express that`);
+}

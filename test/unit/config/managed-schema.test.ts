@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CONFIG_DOCS } from '../../../lib/config/docs';
+import { buildManagedSchema, type ChromeSchema } from '../../../lib/config/managed-schema';
+import { CONFIG_KEYS, ConfigSchema } from '../../../lib/config/schema';
+
+const ALLOWED_KEYWORDS = new Set(['type', 'title', 'description', 'properties', 'items']);
+
+/** Every schema node Chrome will parse: exactly one type, only keywords Chrome knows. */
+function walk(node: ChromeSchema, path: string, visit: (node: ChromeSchema, path: string) => void): void {
+  visit(node, path);
+  for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${key}`, visit);
+  if (node.items) walk(node.items, `${path}[]`, visit);
+}
+
+/**
+ * What Chromium 156 does to a policy value (observed with a probe extension, see managed-schema.ts):
+ * a value of the wrong JSON type is dropped, undeclared object properties are stripped.
+ */
+function chromeNormalize(schema: ChromeSchema, value: unknown): unknown {
+  const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : value === null ? 'null' : typeof value;
+  const fits = schema.type === actual || (schema.type === 'number' && actual === 'integer');
+  if (!fits) return undefined;
+  if (schema.type === 'array') return (value as unknown[]).map((item) => chromeNormalize(schema.items as ChromeSchema, item));
+  if (schema.type === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const property = schema.properties?.[key];
+      if (property) out[key] = chromeNormalize(property, child);
+    }
+    return out;
+  }
+  return value;
+}
+
+const schema = buildManagedSchema();
+
+describe('the generated managed schema', () => {
+  it('declares exactly the keys of the zod config schema', () => {
+    expect(Object.keys(schema.properties ?? {}).sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+
+  it('has, for every key, the JSON type zod expects', () => {
+    const json = z.toJSONSchema(ConfigSchema, { io: 'input' }) as { properties: Record<string, { type: string }> };
+    for (const key of CONFIG_KEYS) {
+      expect({ key, type: schema.properties?.[key]?.type }).toEqual({ key, type: json.properties[key]?.type });
+    }
+  });
+
+  it('is a top-level object without additionalProperties (Chrome refuses otherwise)', () => {
+    expect(schema.type).toBe('object');
+    expect(schema).not.toHaveProperty('additionalProperties');
+  });
+
+  it('gives every node exactly one type and only keywords Chrome accepts', () => {
+    walk(schema, '(root)', (node, path) => {
+      expect({ path, type: typeof node.type }).toEqual({ path, type: 'string' });
+      for (const keyword of Object.keys(node)) expect({ path, keyword, allowed: ALLOWED_KEYWORDS.has(keyword) }).toEqual({ path, keyword, allowed: true });
+    });
+  });
+
+  it('documents every key for the admin console', () => {
+    for (const key of CONFIG_KEYS) {
+      expect(schema.properties?.[key]).toMatchObject({ title: CONFIG_DOCS[key].title, description: CONFIG_DOCS[key].description });
+    }
+  });
+
+  it('lets every valid config through Chrome unchanged (nothing dropped, no nested field stripped)', () => {
+    const config = ConfigSchema.partial().parse({
+      providerApiUrl: 'https://apis.saleschat.pro',
+      providerDashboardUrl: 'https://app.saleschat.pro',
+      chatroomUrlTemplate: '{DASHBOARD_URL}/chatrooms/{CHATROOM_ID}',
+      contactUrlTemplate: '{DASHBOARD_URL}/contacts/{CONTACT_ID}',
+      orgId: 'org_1',
+      apiToken: 't',
+      agents: [{ email: 'a@example.com', providerUserId: 'u_a', crmUserId: '005A', name: 'A' }],
+      agentEmail: 'a@example.com',
+      agentProviderUserId: 'u_a',
+      allowReassign: false,
+      defaultCountry: 'DE',
+      requestTimeoutMs: 5000,
+      magicLinkLifetimeSeconds: 600,
+      crmProfiles: ['demo'],
+      crmRules: [],
+    });
+    expect(chromeNormalize(schema, config)).toEqual(config);
+  });
+
+  it('leaves value constraints to zod, so a bad URL or an out-of-range number reaches the extension to be named', () => {
+    const policy = { providerApiUrl: 'apis.saleschat.pro', requestTimeoutMs: 50, defaultCountry: 'Germany', crmProfiles: ['nope'] };
+    expect(chromeNormalize(schema, policy)).toEqual(policy);
+  });
+});
