@@ -1,18 +1,18 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
 import { buildManagedSchema } from './lib/config/managed-schema';
+import { GECKO_ID } from './lib/extension-ids';
 
 /** Where the generated policy schema lands in the extension (manifest storage.managed_schema). */
 const MANAGED_SCHEMA_FILE = 'managed_schema.json';
 
 /**
- * Base64 DER *public* key: it pins the Chrome extension id to ooieimhjgcmfjkegddipaodhfncicipk so admins
- * can address it in policy before it is installed. The matching private key is not in this repository.
+ * Base64 DER *public* key: it pins the Chrome extension id (CHROME_EXTENSION_ID in lib/extension-ids.ts,
+ * checked by a test) so admins can address it in policy before it is installed.
+ * The matching private key is not in this repository.
  */
 const CHROME_PUBLIC_KEY =
   'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApkZf7U5IwjQS3IG970ueBrpR6+HnfqucSXUI3udfSUgz6xwxRq9kd9raRiIrWBNu9MG0HvyoScArVkiBb53SLKSAf3ZlIoaFzj5Q1aQmHyzp28LRPrCBr1EZxZnE0GC9kEHojdjRkFjULe46Dd4o81VvJr2ytajmRKQlQ9ASWuFPSbt/79o0elG1ndyWUHoAVQQAyE3c8TFu9qH25cF0LKaqO2iAb7AGArU+DiG0WCkRyVHQtzEDop9JxjIDzeUtJKbCBCTuS4sa+llmcoVJKgm4+2ywX6oN3TtVBA/FS2RfabUCX/jHrcbU3/d2qHmpp29ghpFHFOUN9ScRBmhDKwIDAQAB';
-export const CHROME_EXTENSION_ID = 'ooieimhjgcmfjkegddipaodhfncicipk';
-export const GECKO_ID = 'crm-chat-bridge@crm-chat-bridge.dev';
 
 /**
  * `CCB_DEV_HOSTS=1` builds the flavour used by the end-to-end tests and `npm run demo`: it adds

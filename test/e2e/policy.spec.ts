@@ -1,0 +1,110 @@
+import type { BrowserContext, Page, Worker } from '@playwright/test';
+import { canWritePolicy, reloadPolicies, removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
+import { demoOptions, expect, launchWithExtension, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
+
+// Policy lives in a system directory that every Chromium on the machine reads, so these tests write it only
+// for their own duration, one at a time, and need root (as in CI).
+test.skip(!canWritePolicy(), 'writing /etc/chromium/policies/managed needs root (CI runs as root)');
+test.describe.configure({ mode: 'serial' });
+
+interface Launched {
+  context: BrowserContext;
+  worker: Worker;
+  id: string;
+}
+
+let launched: Launched | undefined;
+
+test.beforeEach(async ({ sandbox }) => {
+  await sandbox.call('POST', 'reset', {});
+});
+
+test.afterEach(async () => {
+  removeChromiumPolicy();
+  await launched?.context.close();
+  launched = undefined;
+});
+
+function policyFor(sandbox: SandboxControl, overrides: Record<string, unknown> = {}) {
+  const { agentEmail: _agentEmail, ...directory } = demoOptions(sandbox);
+  return { ...directory, ...overrides };
+}
+
+async function popupFor(context: BrowserContext, worker: Worker, extensionId: string, crmPage: Page): Promise<Page> {
+  const tabId = await worker.evaluate(async (url) => {
+    const api = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<{ id?: number; url?: string }[]> } } }).chrome;
+    return (await api.tabs.query({})).find((tab) => tab.url === url)?.id;
+  }, crmPage.url());
+  const popup = await context.newPage();
+  await popup.goto(`chrome-extension://${extensionId}/popup.html?tabId=${tabId}`);
+  return popup;
+}
+
+test('provider URL, org, token and agents from policy alone: Chat works, fields are locked, a policy change applies without restart', async ({ sandbox }) => {
+  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', allowReassign: true });
+  launched = await launchWithExtension();
+  const { context, id } = launched;
+
+  const lead = await sandbox.addLead({ id: uniqueLeadId('POL'), firstName: 'Ada', lastName: 'Policy', phone: '+1 415 555 0150', ownerEmail: 'bob@example.com' });
+  const crm = await context.newPage();
+  await crm.goto(sandbox.crmLeadUrl(lead.id));
+  await leadActions(crm).chat.click();
+  await expect(leadActions(crm).toast).toHaveAttribute('data-ok', 'true');
+  expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
+
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${id}/options.html`);
+  for (const key of ['providerApiUrl', 'providerDashboardUrl', 'orgId', 'apiToken', 'agents', 'agentEmail', 'allowReassign']) {
+    const field = options.locator(`[data-key="${key}"]`);
+    await expect(field).toHaveAttribute('data-source', 'policy');
+    await expect(field.locator(`#field-${key}`)).toBeDisabled();
+    await expect(field).toContainText('Set by your administrator');
+  }
+  await expect(options.locator('[data-key="defaultCountry"]')).toHaveAttribute('data-source', 'default');
+  await expect(options.locator('#field-orgId')).toHaveValue(ORG);
+  await expect(options.locator('#field-apiToken')).toHaveValue('');
+  expect(await options.content()).not.toContain(TOKEN);
+
+  // The admin forbids taking over chats and reloads policy: no restart, the next click obeys.
+  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', allowReassign: false });
+  const admin = await context.newPage();
+  await reloadPolicies(admin);
+  await expect(options.locator('[data-key="allowReassign"] select')).toHaveValue('false');
+  await expect(options.locator('#save-status')).toHaveText('Your administrator changed the settings; the page shows them now.');
+
+  const owned = await sandbox.addLead({ id: uniqueLeadId('POL'), firstName: 'Bobs', lastName: 'Lead', phone: '+1 415 555 0151', ownerEmail: 'bob@example.com' });
+  await crm.goto(sandbox.crmLeadUrl(owned.id));
+  await leadActions(crm).chat.click();
+  await expect(leadActions(crm).toast).toContainText('Your administrator does not allow taking over');
+  expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
+});
+
+test('invalid policy: the popup names each bad key; a missing token means no provider request', async ({ sandbox }) => {
+  const { apiToken: _token, ...withoutToken } = policyFor(sandbox);
+  writeChromiumPolicy({
+    ...withoutToken,
+    agentEmail: 'alice@example.com',
+    providerDashboardUrl: 'app.saleschat.pro',
+    requestTimeoutMs: 50,
+    defaultCountry: 'Germany',
+  });
+  launched = await launchWithExtension();
+  const { context, worker, id } = launched;
+
+  const lead = await sandbox.addLead({ id: uniqueLeadId('BAD'), firstName: 'Ada', lastName: 'Invalid', phone: '+1 415 555 0152' });
+  const crm = await context.newPage();
+  await crm.goto(sandbox.crmLeadUrl(lead.id));
+  await leadActions(crm).chat.click();
+  await expect(leadActions(crm).toast).toContainText('API token (apiToken) is not set');
+  await expect(leadActions(crm).toast).toContainText('provider dashboard URL (providerDashboardUrl) is invalid');
+  await leadActions(crm).login.click();
+  await expect(leadActions(crm).toast).toContainText('API token (apiToken) is not set');
+  expect(await sandbox.counts()).toEqual({ createUser: 0, magicLink: 0, createContact: 0, updateContact: 0, assign: 0 });
+
+  const popup = await popupFor(context, worker, id, crm);
+  await expect(popup.locator('#connection')).toHaveAttribute('data-state', 'not-configured');
+  await expect(popup.locator('#config-problems [data-key="providerDashboardUrl"]')).toContainText('set by your administrator');
+  await expect(popup.locator('#config-problems [data-key="requestTimeoutMs"]')).toContainText('>=1000');
+  await expect(popup.locator('#config-problems [data-key="defaultCountry"]')).toContainText('two-letter country code');
+  await expect(popup.locator('#login')).toBeDisabled();
+});
