@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONFIG_DOCS } from './docs';
-import { ConfigSchema } from './schema';
+import { ConfigSchema, SECRET_KEYS } from './schema';
 
 /** The subset of JSON Schema that Chrome's policy schema accepts, as we emit it. */
 export interface ChromeSchema {
@@ -9,6 +9,8 @@ export interface ChromeSchema {
   description?: string;
   properties?: Record<string, ChromeSchema>;
   items?: ChromeSchema;
+  /** Chrome masks the value on chrome://policy (the extension still receives it). */
+  sensitiveValue?: true;
 }
 
 type JsonSchema = {
@@ -37,6 +39,8 @@ export function buildManagedSchema(): ChromeSchema {
     const docs = CONFIG_DOCS[key as keyof typeof CONFIG_DOCS];
     property.title = docs.title;
     property.description = docs.description;
+    // Anyone at the machine can open chrome://policy; the token must not be readable there.
+    if ((SECRET_KEYS as string[]).includes(key)) property.sensitiveValue = true;
   }
   return schema;
 }

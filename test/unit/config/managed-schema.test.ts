@@ -4,7 +4,7 @@ import { CONFIG_DOCS } from '../../../lib/config/docs';
 import { buildManagedSchema, type ChromeSchema } from '../../../lib/config/managed-schema';
 import { CONFIG_KEYS, ConfigSchema } from '../../../lib/config/schema';
 
-const ALLOWED_KEYWORDS = new Set(['type', 'title', 'description', 'properties', 'items']);
+const ALLOWED_KEYWORDS = new Set(['type', 'title', 'description', 'properties', 'items', 'sensitiveValue']);
 
 /** Every schema node Chrome will parse: exactly one type, only keywords Chrome knows. */
 function walk(node: ChromeSchema, path: string, visit: (node: ChromeSchema, path: string) => void): void {
@@ -63,6 +63,11 @@ describe('the generated managed schema', () => {
     for (const key of CONFIG_KEYS) {
       expect(schema.properties?.[key]).toMatchObject({ title: CONFIG_DOCS[key].title, description: CONFIG_DOCS[key].description });
     }
+  });
+
+  it('marks the token sensitive, so chrome://policy masks it (observed: shown as ********)', () => {
+    expect(schema.properties?.apiToken?.sensitiveValue).toBe(true);
+    expect(Object.entries(schema.properties ?? {}).filter(([, property]) => property.sensitiveValue).map(([key]) => key)).toEqual(['apiToken']);
   });
 
   it('lets every valid config through Chrome unchanged (nothing dropped, no nested field stripped)', () => {
