@@ -32,7 +32,13 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'CRM Chat Bridge',
     description: 'Chat and Login buttons on CRM lead pages that open the right Saleschat chatroom.',
-    permissions: ['storage'],
+    // scripting: registers the content script on admin-rule hosts the agent granted (see rule-hosts.ts).
+    permissions: ['storage', 'scripting'],
+    // Admin rules name CRMs the manifest cannot know; access is asked per host, never for all sites.
+    // (MV2 keeps optional hosts in optional_permissions; WXT does not convert this key for Firefox.)
+    ...(browser === 'firefox'
+      ? { optional_permissions: ['https://*/*', 'http://*/*'] }
+      : { optional_host_permissions: ['https://*/*', 'http://*/*'] }),
     host_permissions: [
       'https://apis.saleschat.pro/*',
       'https://*.saleschat.pro/*',

@@ -21,6 +21,8 @@ export const LeadSchema = z.object({
   firstName: optionalText(256),
   lastName: optionalText(256),
   phone: optionalText(64),
+  /** Every phone the page shows, with its label ("Mobile", "Work"); the background picks one (mobile first). */
+  phones: z.optional(z.array(z.object({ number: text(64), label: optionalText(64) })).check(z.maxLength(10))),
   email: optionalText(320),
   /** The lead owner as shown by the CRM; mapped to a provider user through the `agents` directory. */
   ownerEmail: optionalText(320),
@@ -66,6 +68,18 @@ export const DetectionStatusSchema = z.union([
 ]);
 export type DetectionStatus = z.infer<typeof DetectionStatusSchema>;
 
+/**
+ * What a content script needs from the configuration to recognise lead pages: no secrets. The rules are
+ * passed as stored (the background validated them against lib/crm/rules/schema.ts); the content script's rule
+ * engine tolerates anything and reports a rule it cannot use in the diagnostics.
+ */
+export const PageSetupSchema = z.object({
+  crmProfiles: z.optional(z.array(z.string())),
+  crmRules: z.array(z.unknown()),
+  defaultCountry: z.string(),
+});
+export type PageSetup = z.infer<typeof PageSetupSchema>;
+
 export const ConfigSourceSchema = z.enum(['policy', 'agent', 'default']);
 
 /** What the options page may know about the settings: everything but the token, which is masked. */
@@ -96,6 +110,13 @@ export const SaveResultSchema = z.object({
 });
 export type SaveResult = z.infer<typeof SaveResultSchema>;
 
+/** The hosts admin rules need, whether the agent granted each, and rules whose host cannot be told. */
+export const RuleHostsViewSchema = z.object({
+  access: z.array(z.object({ origin: z.string(), rules: z.array(z.string()), granted: z.boolean() })),
+  unresolved: z.array(z.object({ rule: z.string(), reason: z.string() })),
+});
+export type RuleHostsView = z.infer<typeof RuleHostsViewSchema>;
+
 interface ProtocolMap {
   /** Content script → background: open (creating if needed) the chatroom with this lead. */
   openChat(lead: Lead): ActionOutcome;
@@ -103,10 +124,14 @@ interface ProtocolMap {
   login(): ActionOutcome;
   /** Options page → background: check provider URL, token, org and agent. */
   testConnection(): ConnectionReport;
+  /** Content script → background: the detection settings (profiles, rules, default country). */
+  getPageSetup(): PageSetup;
   /** Popup → the content script of a tab (tabs.sendMessage): what it detected on the page. */
   getDetectionStatus(): DetectionStatus;
   /** Options page → background: the effective settings, token masked. */
   getSettings(): SettingsView;
+  /** Options page → background: the admin-rule hosts and their access (re-syncs the registration). */
+  getRuleHosts(): RuleHostsView;
   /** Options page → background: validate and store the agent's own values. */
   saveSettings(change: SettingsChange): SaveResult;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ConnectionReport, SaveResult, SettingsChange, SettingsView } from '../../lib/messaging';
+import type { ConnectionReport, RuleHostsView, SaveResult, SettingsChange, SettingsView } from '../../lib/messaging';
 import { FIELDS, type FieldSpec, fromInputText, toInputText } from './fields';
 
 export interface OptionsApi {
@@ -8,6 +8,9 @@ export interface OptionsApi {
   testConnection(): Promise<ConnectionReport>;
   /** Calls back when administrator policy changes (Chrome applies policy without a restart). */
   onPolicyChanged(callback: () => void): void;
+  getRuleHosts(): Promise<RuleHostsView>;
+  /** Asks the browser for access to one host (needs this click: browsers require a user gesture). */
+  requestHostAccess(origin: string): Promise<boolean>;
 }
 
 const SOURCE_LABEL = { policy: 'Set by your administrator', agent: 'Set by you', default: 'Default' } as const;
@@ -19,8 +22,10 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [report, setReport] = useState<ConnectionReport | null>(null);
   const [testing, setTesting] = useState(false);
+  const [ruleHosts, setRuleHosts] = useState<RuleHostsView | null>(null);
 
   const reload = async () => {
+    api.getRuleHosts().then(setRuleHosts, () => setRuleHosts(null));
     const next = await api.getSettings();
     setView(next);
     setDrafts(Object.fromEntries(FIELDS.map((field) => [field.key, field.kind === 'secret' ? '' : draftText(field, next)])));
@@ -152,6 +157,15 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
           {status.text}
         </p>
       )}
+      {ruleHosts && (ruleHosts.access.length > 0 || ruleHosts.unresolved.length > 0) && (
+        <RuleHostsSection
+          view={ruleHosts}
+          grant={async (origin) => {
+            await api.requestHostAccess(origin);
+            setRuleHosts(await api.getRuleHosts());
+          }}
+        />
+      )}
       {report && (
         <section id="connection-report" data-ok={String(report.ok)}>
           <h2>{report.ok ? 'Connection works' : 'Connection problem'}</h2>
@@ -165,6 +179,34 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
         </section>
       )}
     </main>
+  );
+}
+
+/** The sites admin rules apply to: the buttons appear there only once the agent allows access. */
+function RuleHostsSection({ view, grant }: { view: RuleHostsView; grant(origin: string): Promise<void> }) {
+  return (
+    <section id="rule-hosts">
+      <h2>Sites for your CRM rules</h2>
+      <ul>
+        {view.access.map((host) => (
+          <li key={host.origin} data-origin={host.origin} data-granted={String(host.granted)}>
+            <code>{host.origin.replace(/\/\*$/, '')}</code> ({host.rules.join(', ')}):{' '}
+            {host.granted ? (
+              <span class="ok">allowed</span>
+            ) : (
+              <button type="button" class="grant" onClick={() => grant(host.origin)}>
+                Allow CRM Chat Bridge on this site
+              </button>
+            )}
+          </li>
+        ))}
+        {view.unresolved.map((item) => (
+          <li key={`${item.rule}:${item.reason}`} class="error">
+            Rule {item.rule}: {item.reason}.
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

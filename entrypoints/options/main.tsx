@@ -7,6 +7,8 @@ const api = {
   getSettings: () => sendMessage('getSettings'),
   saveSettings: (change: Record<string, unknown>) => sendMessage('saveSettings', change),
   testConnection: () => sendMessage('testConnection'),
+  getRuleHosts: () => sendMessage('getRuleHosts'),
+  requestHostAccess: (origin: string) => browser.permissions.request({ origins: [origin] }),
   onPolicyChanged: (callback: () => void) =>
     browser.storage.onChanged.addListener((_changes, area) => {
       if (area === 'managed') callback();

@@ -11,8 +11,11 @@ import { type ActionOutcome, LeadSchema, onMessage, SettingsChangeSchema, type S
 import { SaleschatClient } from '../provider/client';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
+import { type RuleHostsInput, syncRuleContentScripts } from './rule-hosts';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { assertCrmContentScript, assertExtensionPage } from './senders';
+import { activeCrmProfiles, registerPageSetup } from './page-setup';
+import { BUILT_IN_MATCHES } from '../crm/profiles';
 
 /**
  * The background worker: the only place that holds the token, calls the provider and opens the database.
@@ -35,15 +38,17 @@ export function startBackground(): void {
     };
   };
 
+  registerPageSetup(runtimeId);
+
   onMessage('openChat', async ({ data, sender }) => {
-    assertCrmContentScript(sender, runtimeId);
+    assertCrmContentScript(sender, runtimeId, await activeCrmProfiles());
     const lead = LeadSchema.safeParse(data);
     if (!lead.success) return invalidRequest('lead data', lead.error.issues);
     return recorded(await openChat(lead.data, await context()));
   });
 
   onMessage('login', async ({ sender }) => {
-    if (sender.tab && !sender.url?.startsWith(extensionOrigin)) assertCrmContentScript(sender, runtimeId);
+    if (sender.tab && !sender.url?.startsWith(extensionOrigin)) assertCrmContentScript(sender, runtimeId, await activeCrmProfiles());
     else assertExtensionPage(sender, runtimeId, extensionOrigin);
     return recorded(await login(await context()));
   });
@@ -62,6 +67,25 @@ export function startBackground(): void {
     return settingsView(await loadConfig(), await lastProviderContactItem.getValue());
   });
 
+  const syncRules = async () => {
+    const rules = ((await loadConfig()).values.crmRules ?? []).filter(hasUrl);
+    return syncRuleContentScripts(rules, BUILT_IN_MATCHES, CONTENT_SCRIPT_FILE, browser as unknown as Parameters<typeof syncRuleContentScripts>[3]);
+  };
+  const resync = () => {
+    syncRules().catch((error) => console.warn(`CRM Chat Bridge: could not register the content script for admin rules: ${String(error)}`));
+  };
+  resync();
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'managed' || (area === 'local' && 'agentOptions' in changes)) resync();
+  });
+  browser.permissions.onAdded.addListener(resync);
+  browser.permissions.onRemoved.addListener(resync);
+
+  onMessage('getRuleHosts', async ({ sender }) => {
+    assertExtensionPage(sender, runtimeId, extensionOrigin);
+    return syncRules();
+  });
+
   onMessage('saveSettings', async ({ data, sender }) => {
     assertExtensionPage(sender, runtimeId, extensionOrigin);
     const change = SettingsChangeSchema.safeParse(data);
@@ -75,6 +99,13 @@ async function recorded(outcome: ActionOutcome): Promise<ActionOutcome> {
   await recordProviderContact(outcome);
   return outcome;
 }
+
+function hasUrl(rule: object): rule is RuleHostsInput {
+  return 'url' in rule && 'name' in rule;
+}
+
+/** The content script's path in every build (WXT names it after entrypoints/crm.content). */
+const CONTENT_SCRIPT_FILE = 'content-scripts/crm.js';
 
 function createClient(provider: ProviderConfig, config: ResolvedConfig): SaleschatClient {
   const { values } = config;

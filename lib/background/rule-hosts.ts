@@ -1,0 +1,126 @@
+import { MatchPattern } from 'wxt/utils/match-patterns';
+
+/**
+ * Admin rules describe CRMs on domains the manifest cannot know. Rather than asking for every site
+ * (<all_urls>), the extension asks for exactly the rules' hosts (optional host permissions, granted by one
+ * click in the options page where the browser needs a user gesture) and registers its content script there
+ * at run time.
+ */
+
+export type RuleUrl = string | { regex: string };
+
+/** The part of an admin rule that says where it applies (a type alias, so any rule object fits it). */
+export type RuleHostsInput = {
+  name: string;
+  enabled?: boolean;
+  url: RuleUrl | RuleUrl[];
+};
+
+export interface RuleHost {
+  /** A match pattern such as https://crm.acme.test/* or https://*.acme.test/* */
+  origin: string;
+  rules: string[];
+}
+
+export interface RuleHosts {
+  hosts: RuleHost[];
+  /** Rules whose URL gives no host to ask for (e.g. a regex without a literal host), with the reason. */
+  unresolved: { rule: string; reason: string }[];
+}
+
+/** The host part of `https://*.acme.test:8443/leads/:id` as a match pattern (ports are not part of them). */
+export function originPatternForUrlPattern(pattern: string): string | undefined {
+  const parsed = /^(https?|\*):\/\/([^/?#]+)/i.exec(pattern.trim());
+  if (!parsed?.[1] || !parsed[2]) return undefined;
+  const host = parsed[2]
+    .replace(/:\d+$|:\*$/, '')
+    .toLowerCase()
+    // A named part in the host (":tenant.acme.test") is any subdomain.
+    .replace(/^:[a-z_][a-z0-9_]*\./, '*.');
+  if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(host) || host === '*') return undefined;
+  return `${parsed[1].toLowerCase()}://${host}/*`;
+}
+
+/** A regex URL gives a host only when it starts with a literal one: ^https://crm\.acme\.test/ */
+export function originPatternForRegex(regex: string): string | undefined {
+  const parsed = /^\^?(https\??|http)(?:\\?:)?\\?\/\\?\/((?:[a-z0-9-]|\\\.)+)(?:[/:(\\]|$)/i.exec(regex);
+  if (!parsed?.[1] || !parsed[2]) return undefined;
+  const scheme = parsed[1] === 'https' ? 'https' : '*';
+  const host = parsed[2].replace(/\\\./g, '.').toLowerCase();
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(host) ? `${scheme}://${host}/*` : undefined;
+}
+
+export function ruleHosts(rules: readonly RuleHostsInput[]): RuleHosts {
+  const byOrigin = new Map<string, Set<string>>();
+  const unresolved: RuleHosts['unresolved'] = [];
+  for (const rule of rules) {
+    if (rule.enabled === false) continue;
+    for (const url of Array.isArray(rule.url) ? rule.url : [rule.url]) {
+      const origin = typeof url === 'string' ? originPatternForUrlPattern(url) : originPatternForRegex(url.regex);
+      if (!origin) {
+        unresolved.push({
+          rule: rule.name,
+          reason:
+            typeof url === 'string'
+              ? `"${url}" names no single host the extension could ask access for`
+              : `the regex ${url.regex} does not start with a literal host (e.g. ^https://crm\\.acme\\.test/), so the extension cannot tell which site to ask access for`,
+        });
+        continue;
+      }
+      byOrigin.set(origin, (byOrigin.get(origin) ?? new Set()).add(rule.name));
+    }
+  }
+  return { hosts: [...byOrigin].map(([origin, names]) => ({ origin, rules: [...names] })), unresolved };
+}
+
+/** True when a static content-script pattern already covers the host (no second injection there). */
+export function coveredByStaticMatches(origin: string, staticMatches: readonly string[]): boolean {
+  const sample = origin.replace('*://', 'https://').replace('://*.', '://x.').replace(/\/\*$/, '/');
+  return staticMatches.some((pattern) => new MatchPattern(pattern).includes(sample));
+}
+
+export const RULES_CONTENT_SCRIPT_ID = 'crm-chat-bridge-admin-rules';
+
+export interface RegistrationApi {
+  permissions: { contains(permissions: { origins: string[] }): Promise<boolean> };
+  scripting: {
+    getRegisteredContentScripts(filter: { ids: string[] }): Promise<{ id: string }[]>;
+    registerContentScripts(scripts: object[]): Promise<unknown>;
+    updateContentScripts(scripts: object[]): Promise<unknown>;
+    unregisterContentScripts(filter: { ids: string[] }): Promise<unknown>;
+  };
+}
+
+export interface HostAccess extends RuleHost {
+  granted: boolean;
+}
+
+/**
+ * Makes the registered content script match exactly the rule hosts the agent has granted (and that the
+ * manifest does not already cover). Idempotent: call it at start-up, on config change and on permission
+ * change.
+ */
+export async function syncRuleContentScripts(
+  rules: readonly RuleHostsInput[],
+  staticMatches: readonly string[],
+  contentScriptFile: string,
+  api: RegistrationApi,
+): Promise<{ access: HostAccess[]; unresolved: RuleHosts['unresolved'] }> {
+  const { hosts, unresolved } = ruleHosts(rules);
+  const dynamic = hosts.filter((host) => !coveredByStaticMatches(host.origin, staticMatches));
+  const access = await Promise.all(
+    dynamic.map(async (host) => ({ ...host, granted: await api.permissions.contains({ origins: [host.origin] }) })),
+  );
+  const matches = access.filter((host) => host.granted).map((host) => host.origin);
+  const registered = (await api.scripting.getRegisteredContentScripts({ ids: [RULES_CONTENT_SCRIPT_ID] })).length > 0;
+  if (matches.length === 0) {
+    if (registered) await api.scripting.unregisterContentScripts({ ids: [RULES_CONTENT_SCRIPT_ID] });
+  } else if (registered) {
+    await api.scripting.updateContentScripts([{ id: RULES_CONTENT_SCRIPT_ID, matches }]);
+  } else {
+    await api.scripting.registerContentScripts([
+      { id: RULES_CONTENT_SCRIPT_ID, js: [contentScriptFile], matches, runAt: 'document_idle', persistAcrossSessions: true },
+    ]);
+  }
+  return { access, unresolved };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  coveredByStaticMatches,
+  originPatternForRegex,
+  originPatternForUrlPattern,
+  RULES_CONTENT_SCRIPT_ID,
+  type RegistrationApi,
+  ruleHosts,
+  syncRuleContentScripts,
+} from '../../../lib/background/rule-hosts';
+
+describe('origins from rule URLs', () => {
+  it.each([
+    ['https://crm.acme.test/leads/:id', 'https://crm.acme.test/*'],
+    ['https://*.acme.test/app#/lead/:id', 'https://*.acme.test/*'],
+    ['http://CRM.Acme.test:8080/x?id=:id', 'http://crm.acme.test/*'],
+    ['https://:tenant.crm.example/leads/:id', 'https://*.crm.example/*'],
+    ['*://crm.acme.test/*', '*://crm.acme.test/*'],
+    ['https://*/leads/:id', undefined],
+    ['crm.acme.test/leads', undefined],
+  ])('%s → %s', (pattern, origin) => {
+    expect(originPatternForUrlPattern(pattern)).toBe(origin);
+  });
+
+  it.each([
+    ['^https://crm\\.acme\\.test/leads/(?<id>\\d+)', 'https://crm.acme.test/*'],
+    ['^https?://crm\\.acme\\.test(:\\d+)?/', '*://crm.acme.test/*'],
+    ['https:\\/\\/crm\\.acme\\.test\\/x', 'https://crm.acme.test/*'],
+    ['^https://(?<tenant>\\w+)\\.acme\\.test/', undefined],
+    ['/leads/(?<id>\\d+)', undefined],
+  ])('regex %s → %s', (regex, origin) => {
+    expect(originPatternForRegex(regex)).toBe(origin);
+  });
+
+  it('groups rules by host, skips disabled rules and explains what it cannot resolve', () => {
+    expect(
+      ruleHosts([
+        { name: 'Acme', url: ['https://crm.acme.test/leads/:id', 'https://crm.acme.test/contacts/:id'] },
+        { name: 'Acme B', url: 'https://crm.acme.test/b/:id' },
+        { name: 'Off', enabled: false, url: 'https://off.test/:id' },
+        { name: 'Loose', url: { regex: '/lead/(?<id>\\d+)' } },
+      ]),
+    ).toEqual({
+      hosts: [{ origin: 'https://crm.acme.test/*', rules: ['Acme', 'Acme B'] }],
+      unresolved: [{ rule: 'Loose', reason: expect.stringContaining('does not start with a literal host') }],
+    });
+  });
+
+  it('knows which hosts the manifest already covers', () => {
+    expect(coveredByStaticMatches('https://acme.lightning.force.com/*', ['https://*.lightning.force.com/*'])).toBe(true);
+    expect(coveredByStaticMatches('https://*.lightning.force.com/*', ['https://*.lightning.force.com/*'])).toBe(true);
+    expect(coveredByStaticMatches('https://crm.acme.test/*', ['https://*.lightning.force.com/*'])).toBe(false);
+  });
+});
+
+function fakeApi(granted: string[]) {
+  const calls: string[] = [];
+  let registered: { id: string; matches: string[] } | undefined;
+  const api: RegistrationApi = {
+    permissions: { contains: async ({ origins }) => origins.every((origin) => granted.includes(origin)) },
+    scripting: {
+      getRegisteredContentScripts: async () => (registered ? [registered] : []),
+      registerContentScripts: async (scripts) => {
+        calls.push(`register ${JSON.stringify(scripts)}`);
+        registered = scripts[0] as { id: string; matches: string[] };
+      },
+      updateContentScripts: async (scripts) => {
+        calls.push(`update ${JSON.stringify(scripts)}`);
+        registered = { ...(registered as { id: string; matches: string[] }), ...(scripts[0] as object) };
+      },
+      unregisterContentScripts: async () => {
+        calls.push('unregister');
+        registered = undefined;
+      },
+    },
+  };
+  return { api, calls, granted };
+}
+
+describe('syncRuleContentScripts', () => {
+  const rules = [
+    { name: 'Acme', url: 'https://crm.acme.test/leads/:id' },
+    { name: 'Beta', url: 'https://beta.example/p/:id' },
+    { name: 'SF', url: 'https://acme.lightning.force.com/lightning/r/Lead/:id/view' },
+  ];
+  const STATIC = ['https://*.lightning.force.com/*'];
+
+  it('registers the content script on granted rule hosts only, and reports the others as needing a grant', async () => {
+    const fake = fakeApi(['https://crm.acme.test/*']);
+    const result = await syncRuleContentScripts(rules, STATIC, 'content-scripts/crm.js', fake.api);
+    expect(result.access).toEqual([
+      { origin: 'https://crm.acme.test/*', rules: ['Acme'], granted: true },
+      { origin: 'https://beta.example/*', rules: ['Beta'], granted: false },
+    ]);
+    expect(fake.calls).toEqual([
+      `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['content-scripts/crm.js'], matches: ['https://crm.acme.test/*'], runAt: 'document_idle', persistAcrossSessions: true }])}`,
+    ]);
+  });
+
+  it('updates the registration when a grant arrives, and removes it when no granted host is left', async () => {
+    const fake = fakeApi(['https://crm.acme.test/*']);
+    await syncRuleContentScripts(rules, STATIC, 'crm.js', fake.api);
+    fake.granted.push('https://beta.example/*');
+    await syncRuleContentScripts(rules, STATIC, 'crm.js', fake.api);
+    await syncRuleContentScripts([], STATIC, 'crm.js', fake.api);
+    expect(fake.calls.slice(1)).toEqual([
+      `update ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, matches: ['https://crm.acme.test/*', 'https://beta.example/*'] }])}`,
+      'unregister',
+    ]);
+  });
+
+  it('does nothing when there is nothing to register', async () => {
+    const fake = fakeApi([]);
+    await syncRuleContentScripts(rules, STATIC, 'crm.js', fake.api);
+    expect(fake.calls).toEqual([]);
+  });
+});
