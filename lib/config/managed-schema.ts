@@ -66,11 +66,21 @@ function toChromeSchema(node: JsonSchema, path: string): ChromeSchema {
 }
 
 /**
- * Chrome has no anyOf. A union of object shapes (e.g. rule variants told apart by a `kind` field) becomes
- * one object declaring the union of their properties, so no variant loses fields; zod still checks which
- * combination is valid. Anything else cannot be expressed and fails the build.
+ * Chrome has no anyOf, so each union gets one canonical form that zod also accepts:
+ * - `X | X[]` (a shorthand and its list) → the list; an admin writes lists in Chrome policy;
+ * - a union of object shapes (e.g. field sources) → one object declaring all their properties, so no variant
+ *   loses fields (zod still checks which combination is valid);
+ * - a string or an object (a URL pattern or `{ regex }`) → the string form, the common one; the object form
+ *   is then not available through Chrome policy (the admin guide says so).
+ * Anything else cannot be expressed and fails the build.
  */
 function mergeObjectBranches(branches: JsonSchema[], path: string): ChromeSchema {
+  const arrays = branches.filter((branch) => branch.type === 'array' && branch.items);
+  if (arrays.length === 1 && branches.length > 1) {
+    const singles = branches.filter((branch) => branch !== arrays[0]);
+    const items = [arrays[0]?.items as JsonSchema, ...singles].flatMap((branch) => branch.anyOf ?? branch.oneOf ?? [branch]);
+    return { type: 'array', items: mergeObjectBranches(items, `${path}[]`) };
+  }
   const converted = branches.map((branch) => toChromeSchema(branch, path));
   const types = new Set(converted.map((branch) => branch.type));
   if (types.size === 1 && types.has('object')) {
@@ -81,11 +91,13 @@ function mergeObjectBranches(branches: JsonSchema[], path: string): ChromeSchema
         if (existing && existing.type !== child.type) {
           throw new Error(`managed schema: ${path}.${key} has different types in different variants`);
         }
-        properties[key] = existing && existing.type === 'object' ? mergeObjectBranches([existing as JsonSchema, child as JsonSchema], `${path}.${key}`) : child;
+        properties[key] =
+          existing && existing.type === 'object' ? mergeObjectBranches([existing as JsonSchema, child as JsonSchema], `${path}.${key}`) : child;
       }
     }
     return { type: 'object', properties };
   }
   if (types.size === 1) return converted[0] as ChromeSchema;
+  if (types.size === 2 && types.has('string') && types.has('object')) return { type: 'string' };
   throw new Error(`managed schema: ${path || '(root)'} mixes types ${[...types].join('/')}; Chrome policy cannot express that`);
 }
