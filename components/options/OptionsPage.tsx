@@ -130,10 +130,17 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
                   value={drafts[field.key]}
                 />
               ) : (
-                <input {...common} type="text" inputMode={field.kind === 'url' ? 'url' : 'text'} autocomplete="off" value={drafts[field.key]} />
+                <input
+                  {...common}
+                  type="text"
+                  inputMode={field.kind === 'url' ? 'url' : 'text'}
+                  autocomplete="off"
+                  placeholder={source === 'default' ? toInputText(field.kind, view.values[field.key]) : ''}
+                  value={drafts[field.key]}
+                />
               )}
               <small id={`${id}-help`}>
-                {locked ? 'Set by your administrator' : source ? SOURCE_LABEL[source] : 'Not set'} · {field.help}
+                {describeSource(field, view)} · {field.help}
               </small>
               {fieldErrors[field.key] && (
                 <small class="error" role="alert">
@@ -237,11 +244,25 @@ function AgentPicker({ common, value, agents }: { common: Record<string, unknown
   );
 }
 
+/** Where the value comes from, and for a locked key whose policy value is invalid, what is used instead. */
+function describeSource(field: FieldSpec, view: SettingsView): string {
+  const source = view.sources[field.key];
+  if (view.locked.includes(field.key)) {
+    const invalid = view.problems.find((problem) => problem.key === field.key && problem.source === 'policy');
+    if (!invalid) return 'Set by your administrator';
+    const using = source ? `using ${source === 'default' ? 'the default' : 'your value'}` : 'so it is not set';
+    return `Set by your administrator, but invalid (${invalid.message}), ${using}`;
+  }
+  return source ? SOURCE_LABEL[source] : 'Not set';
+}
+
 function draftText(field: FieldSpec, view: SettingsView): string {
   if (field.kind === 'boolean') {
     const value = view.values[field.key];
     return view.sources[field.key] === 'default' || value === undefined ? '' : String(value);
   }
-  // Show only what the agent or policy set; defaults are in the help text, so clearing a field is explicit.
-  return view.sources[field.key] === 'default' ? '' : toInputText(field.kind, view.values[field.key]);
+  // Defaults show as placeholders, so an empty field means "the default" and clearing a field is explicit.
+  // A locked field shows the value in force even when it is the default (the admin's was invalid).
+  if (view.sources[field.key] === 'default' && !view.locked.includes(field.key)) return '';
+  return toInputText(field.kind, view.values[field.key]);
 }
