@@ -1,15 +1,23 @@
-import type { Endpoint } from './faults';
+import { ENDPOINTS } from './faults';
 import { errorReply, jsonReply, parseJson, type Reply } from './http';
 import type { Settings } from './settings';
 import { type ChatroomRecord, type ContactRecord, chatroomName, newId, newSecret, type Store } from './store';
 
 /**
- * The fake provider API: the five endpoints of shared/reference/provider-api.md that the extension uses.
- * Where the docs are UNCONFIRMED the choice made here is listed in sandbox/README.md.
+ * The fake provider API: the five endpoints of shared/reference/provider-api.md that the extension uses,
+ * plus the user lookup by email that admin provisioning needs. Where the docs are UNCONFIRMED the choice
+ * made here is listed in sandbox/README.md.
  */
 
+/**
+ * Every routed endpoint, as counted. `getUserByEmail` is not in the fault schema's list, so only `'*'`
+ * faults reach it (see ApiFaultQueue in control.ts).
+ */
+export const API_ENDPOINTS = [...ENDPOINTS, 'getUserByEmail'] as const;
+export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
+
 export interface ApiRoute {
-  endpoint: Endpoint;
+  endpoint: ApiEndpoint;
   params: Record<string, string>;
 }
 
@@ -18,6 +26,8 @@ export interface ApiRequest {
   authorization: string | undefined;
   contentType: string | undefined;
   rawBody: string;
+  /** The query string; absent means none was passed on, which the lookup treats as a missing email. */
+  query?: URLSearchParams;
 }
 
 export interface ApiContext {
@@ -28,8 +38,9 @@ export interface ApiContext {
   now: number;
 }
 
-const ROUTES: Array<{ method: string; pattern: RegExp; endpoint: Endpoint; names: string[] }> = [
+const ROUTES: Array<{ method: string; pattern: RegExp; endpoint: ApiEndpoint; names: string[] }> = [
   { method: 'POST', pattern: /^\/v1\/org\/([^/]+)\/user$/, endpoint: 'createUser', names: ['orgId'] },
+  { method: 'GET', pattern: /^\/v1\/org\/([^/]+)\/user$/, endpoint: 'getUserByEmail', names: ['orgId'] },
   {
     method: 'GET',
     pattern: /^\/v1\/org\/([^/]+)\/user\/([^/]+)\/magiclink$/,
@@ -102,6 +113,8 @@ export function handleApi(route: ApiRoute, request: ApiRequest, ctx: ApiContext)
   switch (route.endpoint) {
     case 'createUser':
       return createUser(orgId, fields, ctx);
+    case 'getUserByEmail':
+      return getUserByEmail(orgId, request.query, ctx);
     case 'magicLink':
       return magicLink(orgId, route.params.userId ?? '', ctx);
     case 'createContact':
@@ -213,6 +226,17 @@ function createUser(orgId: string, body: Record<string, unknown>, ctx: ApiContex
   ctx.store.data.users.push(user);
   ctx.store.save();
   return jsonReply({ user_id: user.id });
+}
+
+/** Path, parameter and response are UNCONFIRMED in the docs; the shape mirrors create user plus the names. */
+function getUserByEmail(orgId: string, query: URLSearchParams | undefined, ctx: ApiContext): Reply {
+  const email = query?.get('email')?.trim() ?? '';
+  if (email === '') return errorReply(400, 'The email query parameter is required', { field: 'email' });
+  const user = ctx.store.data.users.find(
+    (candidate) => candidate.org_id === orgId && candidate.email.toLowerCase() === email.toLowerCase(),
+  );
+  if (!user) return errorReply(404, `No user with email ${email} in org ${orgId}`);
+  return jsonReply({ user_id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name });
 }
 
 function magicLink(orgId: string, userId: string, ctx: ApiContext): Reply {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ENDPOINTS, type Endpoint, FaultQueue, FaultSchema } from './faults';
+import { API_ENDPOINTS, type ApiEndpoint } from './api';
+import { FaultQueue, FaultSchema } from './faults';
 import { errorReply, jsonReply, parseJson, type Reply } from './http';
 import { defaultSettings, type Settings, SettingsPatchSchema } from './settings';
 import type { Store } from './store';
@@ -11,7 +12,7 @@ import type { Store } from './store';
 
 export interface RequestLogEntry {
   /** null: the path matched no provider endpoint (logged so a wrong URL in the client is visible). */
-  endpoint: Endpoint | null;
+  endpoint: ApiEndpoint | null;
   method: string;
   path: string;
   /** 0 when an injected fault dropped the connection without a response. */
@@ -31,7 +32,7 @@ export class Controls {
   latencyMs = 0;
   settings: Settings = defaultSettings();
 
-  count(endpoint: Endpoint): void {
+  count(endpoint: ApiEndpoint): void {
     this.counts[endpoint] += 1;
   }
 
@@ -49,8 +50,8 @@ export class Controls {
   }
 }
 
-function zeroCounts(): Record<Endpoint, number> {
-  return Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<Endpoint, number>;
+function zeroCounts(): Record<ApiEndpoint, number> {
+  return Object.fromEntries(API_ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<ApiEndpoint, number>;
 }
 
 const LeadSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { htmlReply, type Reply } from './http';
 import { html, page, type SafeHtml } from './html';
 import type { SeedLead } from './seed';
@@ -36,6 +37,8 @@ main { max-width: 960px; margin: 24px auto; background: #fff; border: 1px solid 
 export function handleCrm(method: string, path: string, store: Store): Reply {
   if (method !== 'GET' && method !== 'HEAD') return notFound('Not supported');
   if (path === '/crm' || path === '/crm/') return { status: 302, text: '', headers: { location: '/crm/leads' } };
+  const fixture = /^\/crm\/fixtures\/([a-z0-9-]+)(?:\/.*)?$/.exec(path)?.[1];
+  if (fixture) return fixturePage(fixture);
   if (path === '/crm/leads' || path === '/crm/leads/') return htmlReply(layout('Leads', listView(store.data.leads)));
 
   const rawId = /^\/crm\/leads\/([^/]+)$/.exec(path)?.[1];
@@ -87,6 +90,18 @@ function layout(title: string, body: SafeHtml): string {
 ${body}`,
     CSS,
   );
+}
+
+/**
+ * Other CRMs' pages for the detection e2e tests, from test/fixtures/crm-e2e/<name>.html. Every path below
+ * /crm/fixtures/<name>/ serves the same file, as a single-page app's server does for its client-side routes.
+ */
+function fixturePage(name: string): Reply {
+  try {
+    return htmlReply(readFileSync(new URL(`../test/fixtures/crm-e2e/${name}.html`, import.meta.url), 'utf8'));
+  } catch {
+    return notFound(`No fixture ${name}`);
+  }
 }
 
 function notFound(message: string): Reply {

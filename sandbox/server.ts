@@ -131,7 +131,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     let reply = handleApi(
       route,
-      { method, authorization: req.headers.authorization, contentType: req.headers['content-type'], rawBody: raw },
+      {
+        method,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        rawBody: raw,
+        query: new URL(req.url ?? '/', 'http://sandbox.invalid').searchParams,
+      },
       { store, settings: controls.settings, baseUrl: baseUrlFor(req), now: Date.now() },
     );
     if (use) {

@@ -15,6 +15,7 @@ const STEP: Record<Endpoint, string> = {
   assign: 'Assigning the chat failed',
   magicLink: 'Getting a Saleschat login link failed',
   createUser: 'Creating the Saleschat user failed',
+  getUserByEmail: 'Looking up the Saleschat user failed',
 };
 
 /** Turns any failure into the message the agent reads. Never includes the token or a magic link. */

@@ -12,7 +12,10 @@ import {
 } from './responses';
 
 /** The provider endpoints we call, named as the sandbox counts them. */
-export type Endpoint = 'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'assign';
+export type Endpoint = 'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'assign' | LookupEndpoint;
+
+/** Lookups the docs do not confirm (provider-api.md 2.4, 3.4): their paths are configured, not built in. */
+export type LookupEndpoint = 'getUserByEmail';
 
 export interface ProviderSettings {
   apiUrl: string;
@@ -83,6 +86,19 @@ export class SaleschatClient {
   async createUser(input: CreateUserInput): Promise<string> {
     const body = await this.request('createUser', 'POST', `/v1/org/${this.org}/user`, input);
     return this.validate('createUser', CreateUserSchema, body).user_id;
+  }
+
+  /**
+   * GETs a configured lookup path (e.g. a user by e-mail). A 404 is an answer — "no such record" — so it
+   * returns undefined; every other failure is a ProviderError as for any endpoint.
+   */
+  async lookup(endpoint: LookupEndpoint, path: string): Promise<unknown> {
+    try {
+      return await this.request(endpoint, 'GET', path);
+    } catch (error) {
+      if (error instanceof ProviderError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   private get org(): string {

@@ -16,6 +16,7 @@ describe('counts and request log', () => {
       createContact: 0,
       updateContact: 0,
       assign: 0,
+      getUserByEmail: 0,
     });
     await call(sb.url, 'POST', CONTACT, { body: contactBody(), token: null });
     await call(sb.url, 'POST', CONTACT, { body: contactBody(), token: OTHER_TOKEN });
@@ -31,6 +32,7 @@ describe('counts and request log', () => {
       createContact: 4,
       updateContact: 0,
       assign: 1,
+      getUserByEmail: 0,
     });
   });
 

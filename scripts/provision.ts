@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { resolveConfig, TOKEN_ENV, USAGE, UsageError } from '../lib/provisioning/options';
+import { provision } from '../lib/provisioning/provision';
+
+// npm run provision -- users.csv [options]; see docs/provisioning.md.
+
+const OPTIONS = {
+  'api-url': { type: 'string' },
+  org: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  concurrency: { type: 'string' },
+  state: { type: 'string' },
+  report: { type: 'string' },
+  'agents-out': { type: 'string' },
+  'passwords-out': { type: 'string' },
+  // Node 20's parseArgs has no allowNegative, so the negation is its own flag.
+  'ask-password-change': { type: 'boolean' },
+  'no-ask-password-change': { type: 'boolean' },
+  'lookup-path': { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'retry-base-ms': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usageError(message: string): never {
+  console.error(`provision: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+// `npm run provision … | head` closes stdout early; the work is done and recorded, so that is not a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/--(api-)?token/.test(message)) usageError(`the API token is read from the ${TOKEN_ENV} environment variable, not a flag`);
+    usageError(message);
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  let config: ReturnType<typeof resolveConfig>;
+  try {
+    config = resolveConfig(parsed.values, parsed.positionals, process.env);
+  } catch (error) {
+    if (error instanceof UsageError) usageError(error.message);
+    throw error;
+  }
+
+  // First Ctrl+C: finish the requests in flight, record them, write the files. Second: leave at once.
+  const interrupt = new AbortController();
+  process.on('SIGINT', () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    console.error('\nprovision: interrupted; finishing the requests in flight (Ctrl+C again to quit now)');
+    interrupt.abort(new Error('interrupted'));
+  });
+
+  try {
+    const result = await provision(
+      config,
+      { out: (line) => console.log(line), err: (line) => console.error(line), progress: process.stderr },
+      { signal: interrupt.signal },
+    );
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`provision: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('provision: unexpected error', error);
+    process.exitCode = 1;
+  },
+);
