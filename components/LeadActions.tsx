@@ -89,6 +89,9 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
 
 export const LEAD_ACTIONS_CSS = `
 :host { all: initial; display: inline-block; vertical-align: middle; margin: 0 4px; }
+:host([data-ccb-floating]) { position: fixed; right: 16px; bottom: 16px; z-index: 2147483646; margin: 0;
+  padding: 6px; border-radius: 8px; background: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+:host([data-ccb-floating]) .ccb-toast { bottom: 72px; }
 .ccb { display: inline-flex; gap: 6px; font: 13px/1.3 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .ccb-button { font: inherit; font-weight: 600; padding: 5px 12px; border-radius: 4px; border: 1px solid #0b7a52; cursor: pointer; }
 .ccb-chat { background: #0e9f6e; color: #fff; }

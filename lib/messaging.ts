@@ -76,6 +76,10 @@ export type DetectionStatus = z.infer<typeof DetectionStatusSchema>;
 export const PageSetupSchema = z.object({
   crmProfiles: z.optional(z.array(z.string())),
   crmRules: z.array(z.unknown()),
+  /** The built-in profile declarations crmProfiles selects (kept out of the content-script bundle). */
+  builtIns: z.array(z.unknown()),
+  /** Settings problems for the diagnostics (e.g. an unknown id in crmProfiles). */
+  problems: z.array(z.string()),
   defaultCountry: z.string(),
 });
 export type PageSetup = z.infer<typeof PageSetupSchema>;

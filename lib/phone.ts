@@ -1,4 +1,5 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+// The max metadata: telling mobile from fixed-line numbers (bestPhoneE164) needs it. Background only.
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export class LeadDataError extends Error {
   override readonly name = 'LeadDataError';
@@ -21,4 +22,40 @@ export function toE164(raw: string | undefined, defaultCountry: string): string 
     );
   }
   return parsed.number;
+}
+
+export interface LabelledPhone {
+  number: string;
+  label?: string;
+}
+
+const MOBILE_LABEL = /mobil|cell|handy|móvil|portable|celular|whatsapp/i;
+
+/**
+ * The number to give the provider when the page shows several: a chat provider reaches people on their
+ * mobile, so a number labelled mobile wins, then one libphonenumber knows to be mobile, then the first. Numbers
+ * that cannot be read are skipped; only when none can be read does the first one's error surface.
+ */
+export function bestPhoneE164(lead: { phone?: string; phones?: readonly LabelledPhone[] }, defaultCountry: string): string | undefined {
+  const candidates: LabelledPhone[] = lead.phones?.length ? [...lead.phones] : lead.phone ? [{ number: lead.phone }] : [];
+  if (candidates.length === 0) return undefined;
+  let firstError: unknown;
+  const read: { e164: string; rank: number; index: number }[] = [];
+  candidates.forEach((candidate, index) => {
+    try {
+      const e164 = toE164(candidate.number, defaultCountry);
+      if (!e164) return;
+      const type = parsePhoneNumberFromString(e164)?.getType();
+      const rank = candidate.label && MOBILE_LABEL.test(candidate.label) ? 0 : type === 'MOBILE' ? 1 : type === 'FIXED_LINE_OR_MOBILE' ? 2 : 3;
+      read.push({ e164, rank, index });
+    } catch (error) {
+      firstError ??= error;
+    }
+  });
+  if (read.length === 0) {
+    if (firstError) throw firstError;
+    return undefined;
+  }
+  read.sort((a, b) => a.rank - b.rank || a.index - b.index);
+  return read[0]?.e164;
 }

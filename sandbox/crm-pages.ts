@@ -37,7 +37,7 @@ main { max-width: 960px; margin: 24px auto; background: #fff; border: 1px solid 
 export function handleCrm(method: string, path: string, store: Store): Reply {
   if (method !== 'GET' && method !== 'HEAD') return notFound('Not supported');
   if (path === '/crm' || path === '/crm/') return { status: 302, text: '', headers: { location: '/crm/leads' } };
-  const fixture = /^\/crm\/fixtures\/([a-z0-9-]+)(?:\/.*)?$/.exec(path)?.[1];
+  const fixture = /^\/(?:crm\/fixtures|other-crm)\/([a-z0-9-]+)(?:\/.*)?$/.exec(path)?.[1];
   if (fixture) return fixturePage(fixture);
   if (path === '/crm/leads' || path === '/crm/leads/') return htmlReply(layout('Leads', listView(store.data.leads)));
 

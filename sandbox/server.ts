@@ -66,7 +66,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       send(res, handleDashboard({ method, path, cookie: req.headers.cookie }, { store, now: Date.now() }));
       return;
     }
-    if (path === '/crm' || path.startsWith('/crm/')) {
+    // /other-crm/<fixture>/… serves the same fixture pages at a path no manifest pattern covers (admin-rule tests).
+    if (path === '/crm' || path.startsWith('/crm/') || path.startsWith('/other-crm/')) {
       send(res, handleCrm(method, path, store));
       return;
     }

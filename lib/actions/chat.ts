@@ -1,7 +1,7 @@
 import { type AgentIdentity, fillUrlTemplate, findAgentByEmail, requireAgent, requireProviderConfig } from '../config/resolve';
 import type { AgentEntry } from '../config/schema';
 import type { ActionOutcome, Lead } from '../messaging';
-import { toE164 } from '../phone';
+import { bestPhoneE164 } from '../phone';
 import { ProviderError } from '../provider/errors';
 import { SingleFlight } from '../single-flight';
 import type { ActionContext } from './context';
@@ -98,7 +98,7 @@ async function createContact(
   client: ReturnType<ActionContext['createClient']>,
   ctx: ActionContext,
 ): Promise<string> {
-  const phone = toE164(lead.phone, defaultCountry);
+  const phone = bestPhoneE164(lead, defaultCountry);
   try {
     const contact = await client.createContact({
       crm_id: crmId,

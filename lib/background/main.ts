@@ -11,7 +11,7 @@ import { type ActionOutcome, LeadSchema, onMessage, SettingsChangeSchema, type S
 import { SaleschatClient } from '../provider/client';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
-import { type RuleHostsInput, syncRuleContentScripts } from './rule-hosts';
+import { type RuleHostsInput, serializedRuleSync, syncRuleContentScripts } from './rule-hosts';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { assertCrmContentScript, assertExtensionPage } from './senders';
 import { activeCrmProfiles, registerPageSetup } from './page-setup';
@@ -67,10 +67,10 @@ export function startBackground(): void {
     return settingsView(await loadConfig(), await lastProviderContactItem.getValue());
   });
 
-  const syncRules = async () => {
+  const syncRules = serializedRuleSync(async () => {
     const rules = ((await loadConfig()).values.crmRules ?? []).filter(hasUrl);
     return syncRuleContentScripts(rules, BUILT_IN_MATCHES, CONTENT_SCRIPT_FILE, browser as unknown as Parameters<typeof syncRuleContentScripts>[3]);
-  };
+  });
   const resync = () => {
     syncRules().catch((error) => console.warn(`CRM Chat Bridge: could not register the content script for admin rules: ${String(error)}`));
   };

@@ -1,4 +1,5 @@
-import { findProfileForUrl } from '../crm/profiles';
+import type { CrmProfile } from '../crm/profile';
+import { BUILT_IN_PROFILES, findProfileForUrl } from '../crm/profiles';
 
 /** The parts of runtime.MessageSender we trust-check (the same in Chrome and Firefox). */
 export interface MessageSender {
@@ -19,13 +20,14 @@ export function assertExtensionPage(sender: MessageSender, runtimeId: string, ex
 }
 
 /**
- * Our content script in a CRM tab: same extension id, a tab, and a tab URL that an active CRM profile
- * claims. A message from any other context (another extension, a web page) is refused.
+ * Our content script in a CRM tab: same extension id, a tab, and a tab URL that an active CRM profile or admin
+ * rule claims (`profiles`: see activeCrmProfiles in page-setup.ts; the built-ins when not given). A message
+ * from any other context (another extension, a web page) is refused.
  */
-export function assertCrmContentScript(sender: MessageSender, runtimeId: string): void {
+export function assertCrmContentScript(sender: MessageSender, runtimeId: string, profiles: readonly CrmProfile[] = BUILT_IN_PROFILES): void {
   // The frame that sent the message, falling back to its tab: a CRM may run its record view in a frame.
   const url = sender.url ?? sender.tab?.url;
-  if (sender.id !== runtimeId || !sender.tab || !url || !findProfileForUrl(url)) {
+  if (sender.id !== runtimeId || !sender.tab || !url || !findProfileForUrl(url, profiles)) {
     throw new UntrustedSenderError('This request is only accepted from a CRM page the extension recognises.');
   }
 }

@@ -1,6 +1,9 @@
+import type { z } from 'zod';
 import {
   type AgentEntry,
+  AgentEntrySchema,
   CONFIG_DEFAULTS,
+  CrmRuleSchema,
   CONFIG_KEYS,
   type Config,
   type ConfigKey,
@@ -40,6 +43,12 @@ export interface ConfigLayers {
 const NO_FALLBACK_KEYS: readonly ConfigKey[] = ['providerApiUrl', 'providerDashboardUrl', 'orgId', 'apiToken', 'agentEmail', 'agentProviderUserId'];
 
 /**
+ * List keys whose entries stand on their own: one malformed rule or directory entry is reported (by its
+ * position and name) and left out, and the others still apply.
+ */
+const LIST_ENTRY_SCHEMAS: Partial<Record<ConfigKey, z.ZodType>> = { agents: AgentEntrySchema, crmRules: CrmRuleSchema };
+
+/**
  * Merges the layers key by key. A key is validated on its own, so one wrong key (reported in `problems`)
  * never discards the valid ones; an invalid value of an ordinary key falls through to the next layer or the
  * default. "Present" means the key exists in the layer with a value other than undefined/null — absence,
@@ -71,6 +80,13 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
         resolved.sources[key] = source;
         break;
       }
+      const entries = parseEntries(key, layer[key]);
+      if (entries) {
+        setValue(resolved.values, key, entries.valid);
+        resolved.sources[key] = source;
+        for (const problem of entries.problems) resolved.problems.push({ key: problem.key, source, message: problem.message });
+        break;
+      }
       resolved.problems.push({ key, source, message: describeIssues(parsed.error.issues) });
       invalid = true;
       if (NO_FALLBACK_KEYS.includes(key)) break;
@@ -82,6 +98,31 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
     }
   }
   return resolved;
+}
+
+function parseEntries(key: ConfigKey, value: unknown): { valid: unknown[]; problems: { key: string; message: string }[] } | undefined {
+  const schema = LIST_ENTRY_SCHEMAS[key];
+  if (!schema || !Array.isArray(value)) return undefined;
+  const valid: unknown[] = [];
+  const problems: { key: string; message: string }[] = [];
+  value.forEach((entry, index) => {
+    const parsed = schema.safeParse(entry);
+    if (parsed.success) {
+      valid.push(parsed.data);
+      return;
+    }
+    const label = entryLabel(entry);
+    problems.push({ key: `${key}[${index}]`, message: `${label ? `${label}: ` : ''}${describeIssues(parsed.error.issues)} (this entry is ignored)` });
+  });
+  return { valid, problems };
+}
+
+/** A name to recognise a list entry by: a rule's name, an agent's e-mail. */
+function entryLabel(entry: unknown): string | undefined {
+  if (!entry || typeof entry !== 'object') return undefined;
+  const record = entry as Record<string, unknown>;
+  const label = typeof record.name === 'string' ? `rule '${record.name}'` : typeof record.email === 'string' ? record.email : undefined;
+  return label?.slice(0, 80);
 }
 
 function setValue<K extends ConfigKey>(values: PartialConfig, key: K, value: unknown): void {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BUILT_IN_PROFILE_IDS } from '../crm/profiles/ids';
+import { CrmRuleSchema } from '../crm/rules/schema';
 
 /**
  * The one configuration schema. Its keys are a public interface (shared/reference/config.md): admins write
@@ -22,10 +24,8 @@ export const AgentEntrySchema = z.object({
 });
 export type AgentEntry = z.infer<typeof AgentEntrySchema>;
 
-/** Admin-defined detection rules; the full format belongs to the detection engine (kept open here). */
-export const CrmRuleSchema = z.looseObject({
-  name: z.string().min(1),
-});
+/** Admin-defined detection rules: the format belongs to the detection engine (docs/crm-rules.md). */
+export { CrmRuleSchema };
 
 export const ConfigSchema = z.object({
   providerApiUrl: httpUrl,
@@ -47,7 +47,7 @@ export const ConfigSchema = z.object({
   requestTimeoutMs: z.number().int().min(1000).max(10000),
   /** Used when the magic-link response carries no expiry (the provider does not document one). */
   magicLinkLifetimeSeconds: z.number().int().min(10).max(86400),
-  crmProfiles: z.array(z.string().min(1)),
+  crmProfiles: z.array(z.enum(BUILT_IN_PROFILE_IDS, { message: `must be one of ${BUILT_IN_PROFILE_IDS.join(', ')}` })),
   crmRules: z.array(CrmRuleSchema),
 });
 

@@ -5,29 +5,30 @@ export type LeadReading = { lead: Lead } | { reason: string };
 
 export type AnchorPosition = 'before' | 'after' | 'prepend' | 'append';
 
+export interface AnchorPlacement {
+  element: Element;
+  position: AnchorPosition;
+}
+
 /**
- * How the extension recognises one CRM. Built-in profiles (one file each under profiles/) and, later, admin
- * rules implement this same interface, so the watcher and the background treat them alike.
+ * How the extension recognises one CRM. Built-in profiles and admin rules are both declarations in the rule
+ * format (lib/crm/rules/schema.ts) compiled by the same engine (lib/crm/rules/engine.ts) into this interface,
+ * so the watcher, the diagnostics and the background's sender check treat them alike.
  */
 export interface CrmProfile {
   id: string;
   label: string;
-  /** Runs on every navigation of every matched page: must be a cheap URL test, no DOM access. */
+  origin: 'built-in' | 'rule';
+  /** Runs on every navigation of every matched page: a cheap URL test, no DOM access. */
   matchesUrl(url: URL): boolean;
-  /** Reads the lead from the page into plain data. */
-  readLead(root: ParentNode, url: URL): LeadReading;
-  /** The element the buttons go next to (quick actions, dialer), or null while the page has not rendered it. */
-  findAnchor(root: ParentNode): Element | null;
-  anchorPosition: AnchorPosition;
-}
-
-/** Trimmed text content of the first match, whitespace collapsed; undefined when absent or empty. */
-export function textOf(root: ParentNode, selector: string): string | undefined {
-  const text = root.querySelector(selector)?.textContent?.replace(/\s+/g, ' ').trim();
-  return text ? text : undefined;
-}
-
-export function attributeOf(root: ParentNode, selector: string, attribute: string): string | undefined {
-  const value = root.querySelector(selector)?.getAttribute(attribute)?.trim();
-  return value ? value : undefined;
+  /** Collects the page into plain data and classifies it. Never throws. */
+  readLead(doc: Document, url: URL): LeadReading;
+  /** Where the buttons go (quick actions, dialer), or null while the page has not rendered it. Never throws. */
+  findAnchor(doc: Document): AnchorPlacement | null;
+  /** Show a floating button when the lead is readable but no anchor is. */
+  floating: boolean;
+  /** True when the record lives in a same-origin iframe (the watcher then observes that document too). */
+  usesFrame: boolean;
+  /** That iframe's document, or null. */
+  frameDocument(doc: Document): Document | null;
 }

@@ -1,5 +1,6 @@
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { canWritePolicy, reloadPolicies, removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
+import { nimbusRule } from './nimbus-rule';
 import { demoOptions, expect, launchWithExtension, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
 
 // Policy lives in a system directory that every Chromium on the machine reads, so these tests write it only
@@ -117,4 +118,34 @@ test('invalid policy: the popup names each bad key; a missing token means no pro
   );
   await expect(options.locator('#field-requestTimeoutMs')).toHaveValue('8000');
   await expect(options.locator('[data-key="providerDashboardUrl"]')).toContainText('so it is not set');
+});
+
+test('a CRM rule from policy alone: the content script is registered on its host, Chat works, no double buttons', async ({ sandbox }) => {
+  // /other-crm/ is outside the manifest's content-script patterns: only the dynamic registration reaches it.
+  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [nimbusRule('http://localhost/other-crm/labels/:id')] });
+  launched = await launchWithExtension();
+  const { context, id } = launched;
+
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${id}/options.html`);
+  await expect(options.locator('#rule-hosts [data-origin="http://localhost/*"]')).toHaveAttribute('data-granted', 'true');
+  await expect(options.locator('#rule-hosts')).toContainText('(Nimbus): allowed');
+
+  const lead = uniqueLeadId('NIMPOL');
+  const crm = await context.newPage();
+  await crm.goto(`${sandbox.crmLeadUrl('x').replace(/\/crm\/leads\/x$/, '')}/other-crm/labels/${lead}`);
+  await expect(leadActions(crm).chat).toBeVisible();
+  await leadActions(crm).chat.click();
+  await expect(leadActions(crm).toast).toContainText('Chat with Hedy Lamarr opened.');
+  expect((await sandbox.state()).contacts.find((contact) => contact.crm_id === lead)).toMatchObject({
+    first_name: 'Hedy',
+    last_name: 'Lamarr',
+    phone_number: '+13105550199',
+  });
+
+  // The demo CRM is matched by the manifest and by the rule's host registration: still one set of buttons.
+  await crm.goto(sandbox.crmLeadUrl('L-1001'));
+  await expect(leadActions(crm).chat).toBeVisible();
+  await crm.waitForTimeout(500);
+  await expect(crm.locator('crm-chat-bridge')).toHaveCount(1);
 });

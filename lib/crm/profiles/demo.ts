@@ -1,33 +1,23 @@
-import { attributeOf, type CrmProfile, textOf } from '../profile';
+import type { CrmRule } from '../rules/schema';
 
 /**
  * The demo CRM served by the provider sandbox (sandbox/crm-pages.ts) at /crm/leads/{id}. It only exists
  * for the demo and the end-to-end tests: release builds do not inject the content script on localhost.
  */
-export const demoProfile: CrmProfile = {
+export const demoProfile = {
   id: 'demo',
-  label: 'Demo CRM',
-  matchesUrl: (url) =>
-    (url.hostname === 'localhost' || url.hostname === '127.0.0.1') && /^\/crm\/leads\/[^/]+\/?$/.test(url.pathname),
-  readLead(root) {
-    const record = root.querySelector('main.crm-record[data-record-type="lead"]');
-    if (!record) return { reason: 'no lead record (main.crm-record) on the page' };
-    const crmId = record.getAttribute('data-record-id')?.trim();
-    if (!crmId) return { reason: 'the lead record has no data-record-id' };
-    const optional = (key: string, value: string | undefined) => (value ? { [key]: value } : {});
-    return {
-      lead: {
-        profileId: 'demo',
-        crmId,
-        ...optional('firstName', textOf(record, '.record-name .first-name')),
-        ...optional('lastName', textOf(record, '.record-name .last-name')),
-        ...optional('phone', textOf(record, '.field-phone')),
-        ...optional('email', textOf(record, '.field-email')),
-        ...optional('ownerEmail', attributeOf(record, '.field-owner', 'data-owner-email')),
-        ...optional('ownerName', textOf(record, '.field-owner')),
-      },
-    };
+  name: 'Demo CRM',
+  url: ['http://localhost/crm/leads/:id', 'http://127.0.0.1/crm/leads/:id'],
+  scope: 'main.crm-record[data-record-type="lead"]',
+  fields: {
+    recordId: { selector: ':scope', attribute: 'data-record-id' },
+    firstName: { selector: '.record-name .first-name' },
+    lastName: { selector: '.record-name .last-name' },
+    phones: { selector: '.field-phone' },
+    email: { selector: '.field-email' },
+    ownerEmail: { selector: '.field-owner', attribute: 'data-owner-email' },
+    ownerName: { selector: '.field-owner' },
   },
-  findAnchor: (root) => root.querySelector('main.crm-record .quick-actions'),
-  anchorPosition: 'append',
-};
+  anchor: { selector: '.quick-actions', position: 'append' },
+  floating: false,
+} satisfies CrmRule & { id: string };

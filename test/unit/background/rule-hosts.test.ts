@@ -4,6 +4,7 @@ import {
   originPatternForRegex,
   originPatternForUrlPattern,
   RULES_CONTENT_SCRIPT_ID,
+  serializedRuleSync,
   type RegistrationApi,
   ruleHosts,
   syncRuleContentScripts,
@@ -113,5 +114,44 @@ describe('syncRuleContentScripts', () => {
     const fake = fakeApi([]);
     await syncRuleContentScripts(rules, STATIC, 'crm.js', fake.api);
     expect(fake.calls).toEqual([]);
+  });
+
+  it('overlapping syncs (start-up, policy arrival, options page) register once and all succeed', async () => {
+    const fake = fakeApi(['https://crm.acme.test/*']);
+    // Each browser call yields, as the real async API does, so unserialised syncs would interleave.
+    const slow = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return fn(...args);
+    };
+    const scripting = fake.api.scripting;
+    const api: RegistrationApi = {
+      permissions: { contains: slow(fake.api.permissions.contains) },
+      scripting: {
+        getRegisteredContentScripts: slow(scripting.getRegisteredContentScripts),
+        registerContentScripts: slow(async (scripts: object[]) => {
+          if ((await scripting.getRegisteredContentScripts({ ids: [RULES_CONTENT_SCRIPT_ID] })).length > 0) {
+            throw new Error(`Duplicate script ID '${RULES_CONTENT_SCRIPT_ID}'`);
+          }
+          return scripting.registerContentScripts(scripts);
+        }),
+        updateContentScripts: slow(scripting.updateContentScripts),
+        unregisterContentScripts: slow(scripting.unregisterContentScripts),
+      },
+    };
+    const sync = serializedRuleSync(() => syncRuleContentScripts(rules, STATIC, 'crm.js', api));
+    const results = await Promise.allSettled([sync(), sync(), sync()]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(fake.calls.filter((call) => call.startsWith('register'))).toHaveLength(1);
+  });
+
+  it('a failed sync does not block the next one', async () => {
+    let attempts = 0;
+    const sync = serializedRuleSync(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('scripting API unavailable');
+      return attempts;
+    });
+    await expect(sync()).rejects.toThrow('scripting API unavailable');
+    await expect(sync()).resolves.toBe(2);
   });
 });

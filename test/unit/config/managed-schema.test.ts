@@ -96,3 +96,13 @@ describe('the generated managed schema', () => {
     expect(chromeNormalize(schema, policy)).toEqual(policy);
   });
 });
+
+describe('admin rules through Chrome policy', () => {
+  it('a rule in the canonical list forms passes zod and survives Chrome unchanged', async () => {
+    const { nimbusRule } = await import('../../e2e/nimbus-rule');
+    const rule = nimbusRule('https://crm.nimbus.test/leads/:id');
+    const parsed = ConfigSchema.shape.crmRules.safeParse([rule]);
+    expect(parsed.success).toBe(true);
+    expect(chromeNormalize(schema, { crmRules: [rule] })).toEqual({ crmRules: [rule] });
+  });
+});

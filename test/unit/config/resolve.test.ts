@@ -113,3 +113,30 @@ describe('fillUrlTemplate', () => {
     );
   });
 });
+
+describe('list entries are validated one by one', () => {
+  it('a malformed rule is named and left out; the other rules apply', () => {
+    const good = { name: 'Acme', url: 'https://crm.acme.test/leads/:id', fields: { firstName: { label: 'First name' } } };
+    const resolved = resolveConfig({ policy: { crmRules: [good, { name: 'Broken', url: 5, fields: {} }] } });
+    expect(resolved.values.crmRules).toHaveLength(1);
+    expect(resolved.values.crmRules?.[0]?.name).toBe('Acme');
+    expect(resolved.sources.crmRules).toBe('policy');
+    expect(resolved.problems).toEqual([
+      { key: 'crmRules[1]', source: 'policy', message: expect.stringMatching(/^rule 'Broken': url: .*\(this entry is ignored\)$/) },
+    ]);
+  });
+
+  it('a malformed agent entry is named by its e-mail; the others still identify agents', () => {
+    const resolved = resolveConfig({ policy: { agents: [AGENTS[0], { email: 'bob@example.com' }] } });
+    expect(resolved.values.agents).toEqual([AGENTS[0]]);
+    expect(resolved.problems[0]).toMatchObject({ key: 'agents[1]', message: expect.stringContaining('bob@example.com: providerUserId') });
+  });
+
+  it('an unknown built-in profile id is named', () => {
+    const resolved = resolveConfig({ policy: { crmProfiles: ['salesforce', 'salesforc'] } });
+    expect(resolved.values.crmProfiles).toBeUndefined();
+    expect(resolved.problems).toEqual([
+      { key: 'crmProfiles', source: 'policy', message: expect.stringContaining('1: must be one of salesforce, hubspot, zoho, pipedrive, dynamics, freshsales, demo') },
+    ]);
+  });
+});

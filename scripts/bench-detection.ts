@@ -1,0 +1,156 @@
+/**
+ * Detection benchmark (not a test: numbers vary by machine). Real Chromium with the built dev-hosts extension,
+ * pages from the sandbox (test/fixtures/crm-e2e/bench.html). Prints:
+ *  (a) injection latency, anchor inserted → our button in the DOM, p50/p95, on first load and after SPA navigation;
+ *  (b) main-thread time (CDP TaskDuration) over a 10 s mutation storm: no extension, the extension on a matched
+ *      lead page and on an unmatched page, and a naive detector that re-scans the body on every mutation batch;
+ *  (c) the content script's size, gzipped.
+ * Build first: CCB_DEV_HOSTS=1 CCB_OUT_DIR=.output/detect-work npx wxt build; then CCB_OUT_DIR=.output/detect-work
+ * npm run bench:detection. Options: --runs N (latency samples, default 40), --storm-ms N (default 10000).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type BrowserContext, chromium, type Page } from '@playwright/test';
+import { startSandbox } from '../sandbox/server';
+
+const OUT = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'chrome-mv3');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const RUNS = arg('runs', 40);
+const STORM_MS = arg('storm-ms', 10_000);
+
+const RULE = {
+  name: 'Bench CRM',
+  url: 'http://localhost/crm/fixtures/bench/leads/:id',
+  scope: '#record',
+  fields: { fullName: { selector: '#record-header h1' }, phones: { label: 'Mobile' } },
+  anchor: { selector: '#record-header .toolbar', position: 'append' },
+};
+
+async function launch(withExtension: boolean, apiUrl: string): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext('', {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      ...(withExtension ? [`--disable-extensions-except=${OUT}`, `--load-extension=${OUT}`] : []),
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  if (withExtension) {
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await worker.evaluate(async (options) => {
+      await (globalThis as unknown as { chrome: { storage: { local: { set(o: object): Promise<void> } } } }).chrome.storage.local.set({ agentOptions: options });
+    }, { providerApiUrl: apiUrl, providerDashboardUrl: `${apiUrl}/app`, orgId: 'org_demo', apiToken: 'sandbox-token-demo', crmRules: [RULE] });
+  }
+  return context;
+}
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+};
+
+async function latencyFirstLoad(context: BrowserContext, base: string): Promise<number[]> {
+  const samples: number[] = [];
+  const page = await context.newPage();
+  for (let i = 0; i < RUNS; i++) {
+    await page.goto(`${base}/leads/L${i}`);
+    await page.waitForFunction(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies.length > 0, null, { timeout: 10_000 });
+    samples.push(await page.evaluate(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies[0] ?? Number.NaN));
+  }
+  await page.close();
+  return samples;
+}
+
+async function latencySpa(context: BrowserContext, base: string): Promise<number[]> {
+  const page = await context.newPage();
+  await page.goto(`${base}/leads/S0`);
+  await page.waitForFunction(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies.length > 0);
+  for (let i = 1; i <= RUNS; i++) {
+    await page.evaluate((id) => (window as unknown as { __bench: { navigate(id: string): void } }).__bench.navigate(id), `S${i}`);
+    await page.waitForFunction((n) => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies.length > n, i, { timeout: 10_000 });
+  }
+  const all = await page.evaluate(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies);
+  await page.close();
+  return all.slice(1);
+}
+
+async function storm(context: BrowserContext, url: string): Promise<{ taskMs: number; scriptMs: number; mutations: number; buttons: number }> {
+  const page: Page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(url);
+  await page.waitForTimeout(1000);
+  const metric = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const get = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+    return { task: get('TaskDuration'), script: get('ScriptDuration') };
+  };
+  const before = await metric();
+  await page.evaluate((ms) => (window as unknown as { __bench: { start(ms: number): void } }).__bench.start?.(ms), STORM_MS);
+  await page.waitForFunction(() => (window as unknown as { __bench: { done?: boolean } }).__bench.done === true, null, { timeout: STORM_MS + 30_000 });
+  const after = await metric();
+  const mutations = await page.evaluate(() => (window as unknown as { __bench: { mutations: number } }).__bench.mutations);
+  const buttons = await page.locator('crm-chat-bridge').count();
+  await page.close();
+  return { taskMs: after.task - before.task, scriptMs: after.script - before.script, mutations, buttons };
+}
+
+async function main() {
+  const sandbox = await startSandbox({ port: 0, quiet: true });
+  const apiUrl = sandbox.url;
+  const base = `${apiUrl.replace('127.0.0.1', 'localhost')}/crm/fixtures/bench`;
+  const rows: string[][] = [];
+  try {
+    const withExt = await launch(true, apiUrl);
+    const first = await latencyFirstLoad(withExt, base);
+    const spa = await latencySpa(withExt, base);
+    rows.push(['(a) latency, first load', `p50 ${quantile(first, 0.5).toFixed(1)} ms`, `p95 ${quantile(first, 0.95).toFixed(1)} ms`, `${first.length} loads`]);
+    rows.push(['(a) latency, SPA navigation', `p50 ${quantile(spa, 0.5).toFixed(1)} ms`, `p95 ${quantile(spa, 0.95).toFixed(1)} ms`, `${spa.length} navigations`]);
+
+    const stormQuery = `?storm=${STORM_MS}`;
+    const lead = await storm(withExt, `${base}/leads/STORM${stormQuery}`);
+    const unmatched = await storm(withExt, `${base}/list${stormQuery}`);
+    await withExt.close();
+    const plain = await launch(false, apiUrl);
+    const none = await storm(plain, `${base}/leads/STORM${stormQuery}`);
+    const naive = await storm(plain, `${base}/leads/STORM${stormQuery}&naive=1`);
+    await plain.close();
+    const storms: [string, typeof none][] = [
+      ['no extension', none],
+      ['extension, lead page (buttons placed)', lead],
+      ['extension, unmatched page', unmatched],
+      ['naive re-scan per mutation (no ext.)', naive],
+    ];
+    for (const [label, r] of storms) {
+      const extra = r.taskMs - none.taskMs;
+      rows.push([
+        `(b) storm ${STORM_MS / 1000}s: ${label}`,
+        `main thread ${r.taskMs.toFixed(0)} ms (script ${r.scriptMs.toFixed(0)} ms)`,
+        label === 'no extension' ? 'baseline' : `${extra >= 0 ? '+' : ''}${extra.toFixed(0)} ms vs none (${((extra / none.taskMs) * 100).toFixed(1)}%)`,
+        `${Math.round(r.mutations / (STORM_MS / 1000))} mutations/s, buttons: ${r.buttons}`,
+      ]);
+    }
+  } finally {
+    await sandbox.close();
+  }
+  const script = readFileSync(path.join(OUT, 'content-scripts', 'crm.js'));
+  rows.push(['(c) content script', `${(script.length / 1024).toFixed(1)} KB raw`, `${(gzipSync(script, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`, 'budget 25 KB']);
+
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  for (const row of rows) console.log(`| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
