@@ -20,6 +20,7 @@ step "Content-script size budget"
 npm run --silent size
 step "Unit tests (vitest)"
 npx vitest run
-step "End-to-end build (dev-hosts flavour) and tests in real Chromium against the sandbox"
+step "End-to-end builds (dev-hosts flavour) and tests in real Chromium and Firefox ESR against the sandbox"
 CCB_DEV_HOSTS=1 build npx wxt build
+CCB_DEV_HOSTS=1 build npx wxt build -b firefox
 npx playwright test

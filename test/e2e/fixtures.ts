@@ -1,11 +1,13 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { type BrowserContext, chromium, type Page, test as base, type Worker } from '@playwright/test';
+import { type BrowserContext, type Page, test as base, type Worker } from '@playwright/test';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
+import { ChromiumDriver, CHROME_EXTENSION_DIR, CHROMIUM, launchWithExtension } from './driver/chromium';
+import { type ExtensionBrowser, type ExtensionDriver, launchDriver } from './driver';
 
-/** The dev-hosts build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
-export const EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'chrome-mv3');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM, launchWithExtension };
+export { FIREFOX, FIREFOX_EXTENSION_DIR } from './driver/firefox';
+export type { DriverPage, ExtensionBrowser, ExtensionDriver, ToastState } from './driver';
+/** The Chromium dev-hosts build (the name predates the Firefox suite; specs import it). */
+export const EXTENSION_DIR = CHROME_EXTENSION_DIR;
 export const ORG = 'org_demo';
 export const TOKEN = 'sandbox-token-demo';
 
@@ -83,29 +85,13 @@ export function uniqueLeadId(prefix = 'E2E'): string {
   return `${prefix}-${Date.now().toString(36)}-${leadCounter}`;
 }
 
-export async function launchWithExtension(): Promise<Omit<Extension, 'configure' | 'dashboardPages'>> {
-  if (!existsSync(path.join(EXTENSION_DIR, 'manifest.json'))) {
-    throw new Error(`No built extension at ${EXTENSION_DIR}: run "CCB_DEV_HOSTS=1 npx wxt build" (npm test does).`);
-  }
-  const context = await chromium.launchPersistentContext('', {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  return { context, worker, id: new URL(worker.url()).host };
+/** Worker-scoped option, set per Playwright project (playwright.config.ts). */
+export interface ExtensionBrowserOption {
+  extensionBrowser: ExtensionBrowser;
 }
 
-export const test = base.extend<{ extension: Extension }, { sandbox: SandboxControl }>({
+export const test = base.extend<{ extension: Extension; driver: ExtensionDriver }, { sandbox: SandboxControl } & ExtensionBrowserOption>({
+  extensionBrowser: ['chromium', { option: true, scope: 'worker' }],
   sandbox: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this destructuring.
     async ({}, use) => {
@@ -115,22 +101,35 @@ export const test = base.extend<{ extension: Extension }, { sandbox: SandboxCont
     },
     { scope: 'worker' },
   ],
-  extension: async ({ sandbox }, use) => {
+  /** Chromium-only: Playwright's BrowserContext and the MV3 worker. Cross-browser specs use `driver`. */
+  extension: async ({ sandbox, extensionBrowser }, use) => {
+    if (extensionBrowser !== 'chromium') {
+      throw new Error(`The "extension" fixture is Chromium-only; in the ${extensionBrowser} project use "driver".`);
+    }
     await sandbox.call('POST', 'reset', {});
-    const launched = await launchWithExtension();
+    const driver = await ChromiumDriver.launch();
+    const { context, worker, id } = driver.launched;
     const extension: Extension = {
-      ...launched,
-      configure: async (options) => {
-        await launched.worker.evaluate(async (value) => {
-          const api = (globalThis as unknown as { chrome: { storage: { local: { set(items: object): Promise<void> } } } }).chrome;
-          await api.storage.local.set({ agentOptions: value });
-        }, options);
-      },
-      dashboardPages: () => launched.context.pages().filter((page) => page.url().startsWith(sandbox.dashboardUrl)),
+      context,
+      worker,
+      id,
+      configure: (options) => driver.configure(options),
+      dashboardPages: () => context.pages().filter((page) => page.url().startsWith(sandbox.dashboardUrl)),
     };
     await extension.configure(demoOptions(sandbox));
     await use(extension);
-    await launched.context.close();
+    await driver.close();
+  },
+  /** The project's browser with the extension installed and configured as agent Alice against the sandbox. */
+  driver: async ({ sandbox, extensionBrowser }, use) => {
+    await sandbox.call('POST', 'reset', {});
+    const driver = await launchDriver(extensionBrowser);
+    try {
+      await driver.configure(demoOptions(sandbox));
+      await use(driver);
+    } finally {
+      await driver.close();
+    }
   },
 });
 

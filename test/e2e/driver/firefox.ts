@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
+import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, type ToastState, UI_HOST } from './types';
+
+/** The dev-hosts Firefox build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
+export const FIREFOX_EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'firefox-mv2');
+export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+
+const WAIT_MS = 10_000;
+const POLL_MS = 100;
+
+/**
+ * Puppeteer's own waits do not fit here: waitForSelector watches the document with a MutationObserver,
+ * which never sees changes inside the extension's shadow root, and its visibility checks tick on
+ * requestAnimationFrame, which Firefox pauses in background tabs (the CRM tab is one while the dashboard
+ * has focus). So waits poll from Node.
+ */
+async function until<T>(what: string, read: () => Promise<T | null | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await duringNavigation(read, null);
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Firefox: timed out after ${WAIT_MS} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** The add-on id the build declares (wxt.config.ts), read from what is actually installed. */
+function geckoId(extensionDir: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(extensionDir, 'manifest.json'), 'utf8')) as {
+    browser_specific_settings?: { gecko?: { id?: string } };
+  };
+  const id = manifest.browser_specific_settings?.gecko?.id;
+  if (!id) throw new Error(`${extensionDir}/manifest.json names no gecko id`);
+  return id;
+}
+
+/**
+ * Debian's Firefox ESR through puppeteer-core over WebDriver BiDi, the extension installed as a temporary
+ * add-on. Its background is an MV2 event page that no automation protocol exposes, so storage is written
+ * from the extension's own options page instead.
+ */
+export class FirefoxDriver implements ExtensionDriver {
+  readonly browser = 'firefox';
+
+  private constructor(
+    readonly puppeteerBrowser: Browser,
+    /** moz-extension://<uuid>; the uuid is fixed at launch so the extension's pages have a known address. */
+    readonly extensionOrigin: string,
+  ) {}
+
+  static async launch(extensionDir = FIREFOX_EXTENSION_DIR): Promise<FirefoxDriver> {
+    if (!existsSync(path.join(extensionDir, 'manifest.json'))) {
+      throw new Error(`No built extension at ${extensionDir}: run "CCB_DEV_HOSTS=1 npx wxt build -b firefox" (npm test does).`);
+    }
+    const uuid = randomUUID();
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      protocol: 'webDriverBiDi',
+      executablePath: FIREFOX,
+      headless: true,
+      // WebDriver BiDi refuses to navigate to moz-extension: pages without it (test-only flag).
+      args: ['--remote-allow-system-access'],
+      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [geckoId(extensionDir)]: uuid }) },
+    });
+    try {
+      await browser.installExtension(extensionDir);
+    } catch (error) {
+      await browser.close();
+      throw error;
+    }
+    return new FirefoxDriver(browser, `moz-extension://${uuid}`);
+  }
+
+  /** One of the extension's own pages (options.html, popup.html…), loaded and with its scripts running. */
+  async openExtensionPage(pathAndQuery: string): Promise<FirefoxPage> {
+    const url = `${this.extensionOrigin}/${pathAndQuery.replace(/^\//, '')}`;
+    const page = await this.puppeteerBrowser.newPage();
+    // The navigation happens, but BiDi reports no load for an extension page: wait for the page itself.
+    page.goto(url, { timeout: 0 }).catch(() => undefined);
+    await until(url, () =>
+      page.evaluate(
+        (expected) =>
+          location.href === expected && document.readyState === 'complete' && typeof (globalThis as { browser?: unknown }).browser === 'object'
+            ? true
+            : null,
+        url,
+      ),
+    );
+    return new FirefoxPage(page);
+  }
+
+  async configure(options: Record<string, unknown>): Promise<void> {
+    const optionsPage = await this.openExtensionPage('options.html');
+    try {
+      await optionsPage.evaluate(async (value) => {
+        const api = (globalThis as unknown as { browser: { storage: { local: { set(items: object): Promise<void> } } } }).browser;
+        await api.storage.local.set({ agentOptions: value });
+      }, options);
+    } finally {
+      await optionsPage.close();
+    }
+  }
+
+  async newPage(url: string): Promise<DriverPage> {
+    const page = await this.puppeteerBrowser.newPage();
+    await page.goto(url);
+    return new FirefoxPage(page);
+  }
+
+  async pages(): Promise<DriverPage[]> {
+    return (await this.puppeteerBrowser.pages()).map((page) => new FirefoxPage(page));
+  }
+
+  async frontTabUrl(): Promise<string | null> {
+    // No automation access to the tabs API here; headless Firefox shows only the selected tab, and the page
+    // itself knows whether it is the one shown.
+    const visible: string[] = [];
+    for (const page of await this.puppeteerBrowser.pages()) {
+      if ((await duringNavigation(() => page.evaluate(() => document.visibilityState), 'hidden')) === 'visible') visible.push(page.url());
+    }
+    return visible.length === 1 ? (visible[0] ?? null) : null;
+  }
+
+  async close(): Promise<void> {
+    await this.puppeteerBrowser.close();
+  }
+}
+
+export class FirefoxPage implements DriverPage {
+  constructor(readonly page: Page) {}
+
+  url(): string {
+    return this.page.url();
+  }
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url);
+  }
+  bringToFront(): Promise<void> {
+    return this.page.bringToFront();
+  }
+  async clickLeadAction(action: LeadAction): Promise<void> {
+    await this.page.bringToFront();
+    // `>>>` descends into open shadow roots; ElementHandle.click sends real input (BiDi input.performActions).
+    const button = await until(`the ${action} button`, () =>
+      this.page.$(`${UI_HOST} >>> [data-ccb="${action}"]:not([disabled])`),
+    );
+    try {
+      await (button as ElementHandle<Element>).click();
+    } finally {
+      await button.dispose();
+    }
+  }
+  toast(): Promise<ToastState | null> {
+    return duringNavigation(() => this.page.evaluate(readToastInPage, UI_HOST), null);
+  }
+  textOf(selector: string): Promise<string | null> {
+    return duringNavigation(() => this.page.evaluate((css) => document.querySelector(css)?.textContent ?? null, selector), null);
+  }
+  attributeOf(selector: string, name: string): Promise<string | null> {
+    return duringNavigation(
+      () => this.page.evaluate((css, attribute) => document.querySelector(css)?.getAttribute(attribute) ?? null, selector, name),
+      null,
+    );
+  }
+  count(selector: string): Promise<number> {
+    return duringNavigation(() => this.page.evaluate((css) => document.querySelectorAll(css).length, selector), 0);
+  }
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    return this.page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown) as Promise<R>;
+  }
+  close(): Promise<void> {
+    return this.page.close();
+  }
+}

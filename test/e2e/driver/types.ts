@@ -1,0 +1,77 @@
+/**
+ * What an end-to-end scenario needs from a browser with the extension installed, in terms both Chromium
+ * (Playwright) and Firefox ESR (puppeteer-core over WebDriver BiDi) can provide. Reads return plain data
+ * and never wait: scenarios wait with `expect.poll`, so one waiting rule covers both browsers.
+ */
+
+export type ExtensionBrowser = 'chromium' | 'firefox';
+export const EXTENSION_BROWSERS: readonly ExtensionBrowser[] = ['chromium', 'firefox'];
+
+export type LeadAction = 'chat' | 'login';
+
+/** The extension's toast as the agent sees it, or null when none is shown. */
+export interface ToastState {
+  ok: boolean;
+  errorCode: string | null;
+  /** The message only (without the Dismiss / Retry controls). */
+  text: string;
+}
+
+export interface DriverPage {
+  /** The page's URL as the browser reports it now. */
+  url(): string;
+  goto(url: string): Promise<void>;
+  bringToFront(): Promise<void>;
+  /**
+   * A real (trusted) click on the extension's Chat or Login button, on the tab in front as an agent's click
+   * would be: the buttons ignore clicks whose event is not trusted. Waits for the button to be enabled.
+   */
+  clickLeadAction(action: LeadAction): Promise<void>;
+  toast(): Promise<ToastState | null>;
+  /** Light-DOM reads for the CRM and dashboard pages; null while missing or while the page navigates. */
+  textOf(selector: string): Promise<string | null>;
+  attributeOf(selector: string, name: string): Promise<string | null>;
+  count(selector: string): Promise<number>;
+  /** Runs `fn` as a page script (main world, not the extension's content-script world). */
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  close(): Promise<void>;
+}
+
+export interface ExtensionDriver {
+  readonly browser: ExtensionBrowser;
+  /** Replaces the agent's options in extension storage, as saving the options page does. */
+  configure(options: Record<string, unknown>): Promise<void>;
+  /** A new tab, loaded. */
+  newPage(url: string): Promise<DriverPage>;
+  /** Every open tab, including those the extension opened. */
+  pages(): Promise<DriverPage[]>;
+  /** The URL of the tab in front (the one the agent sees), or null when the browser cannot say. */
+  frontTabUrl(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** The shadow-root host the content script mounts on lead pages (components/mount-in-shadow.tsx). */
+export const UI_HOST = 'crm-chat-bridge';
+
+/** Browser-side: the toast inside the extension's open shadow root. Self-contained (it is serialised). */
+export function readToastInPage(host: string): ToastState | null {
+  const toast = document.querySelector(host)?.shadowRoot?.querySelector('[data-ccb="toast"]');
+  if (!toast) return null;
+  return {
+    ok: toast.getAttribute('data-ok') === 'true',
+    errorCode: toast.getAttribute('data-error-code'),
+    text: toast.querySelector('.ccb-toast-text')?.textContent ?? '',
+  };
+}
+
+/**
+ * Reads of a page that is navigating fail ("execution context destroyed" and the like); a read is retried
+ * by the scenario's poll, so during navigation it reports "nothing there yet".
+ */
+export async function duringNavigation<T>(read: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await read();
+  } catch {
+    return fallback;
+  }
+}
