@@ -44,11 +44,7 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
         outcome = await login();
       }
     } catch (error) {
-      outcome = {
-        ok: false,
-        message: `The extension did not answer (${error instanceof Error ? error.message : String(error)}). Reload the page and try again.`,
-        retryable: true,
-      };
+      outcome = noAnswerOutcome(error);
     }
     setBusy(null);
     setToast({ outcome, kind });
@@ -85,6 +81,23 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
       )}
     </div>
   );
+}
+
+/**
+ * The background did not answer. Either the browser stopped its worker mid-action (Retry works: the Chat
+ * journal finishes what was started without duplicating it), or the extension was updated or reloaded and
+ * this page's script is orphaned (only a page reload helps).
+ */
+function noAnswerOutcome(error: unknown): ActionOutcome {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (/context invalidated/i.test(detail)) {
+    return { ok: false, message: 'The extension was updated or restarted. Reload this page, then click again.', retryable: false };
+  }
+  return {
+    ok: false,
+    message: `The extension stopped before it answered (${detail}). Click Retry: nothing already started is done twice.`,
+    retryable: true,
+  };
 }
 
 export const LEAD_ACTIONS_CSS = `

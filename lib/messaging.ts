@@ -121,6 +121,36 @@ export const RuleHostsViewSchema = z.object({
 });
 export type RuleHostsView = z.infer<typeof RuleHostsViewSchema>;
 
+/**
+ * Options page → background: this org's mappings as a JSON document (lib/store/transfer.ts), or why not.
+ * The document holds ids only; never the token or a magic link.
+ */
+export const MappingExportSchema = z.union([
+  z.object({ ok: z.literal(true), fileName: text(200), json: z.string(), message: text(500) }),
+  z.object({ ok: z.literal(false), message: text(1000) }),
+]);
+export type MappingExport = z.infer<typeof MappingExportSchema>;
+
+/** The file's text as the agent picked it; the background parses and validates it (never the page). */
+export const MappingImportRequestSchema = z.object({ json: z.string().check(z.maxLength(50_000_000)) });
+export type MappingImportRequest = z.infer<typeof MappingImportRequestSchema>;
+
+const TransferCountsSchema = z.object({ added: z.number(), unchanged: z.number(), conflicting: z.number() });
+
+export const MappingImportResultSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    message: text(1000),
+    contacts: TransferCountsSchema,
+    chatrooms: TransferCountsSchema,
+    assignments: TransferCountsSchema,
+    /** What disagreed (this browser's value was kept): the first ones, the counts are exact. */
+    conflicts: z.array(z.object({ table: z.enum(['contacts', 'chatrooms', 'assignments']), key: text(300), here: text(600), inFile: text(300) })),
+  }),
+  z.object({ ok: z.literal(false), message: text(1000) }),
+]);
+export type MappingImportResult = z.infer<typeof MappingImportResultSchema>;
+
 interface ProtocolMap {
   /** Content script → background: open (creating if needed) the chatroom with this lead. */
   openChat(lead: Lead): ActionOutcome;
@@ -138,6 +168,10 @@ interface ProtocolMap {
   getRuleHosts(): RuleHostsView;
   /** Options page → background: validate and store the agent's own values. */
   saveSettings(change: SettingsChange): SaveResult;
+  /** Options page → background: this org's contact mappings as a JSON file's text. */
+  exportMappings(): MappingExport;
+  /** Options page → background: merge an exported file into this browser's mappings (conflicts reported). */
+  importMappings(request: MappingImportRequest): MappingImportResult;
 }
 
 export const messaging = defineExtensionMessaging<ProtocolMap>();

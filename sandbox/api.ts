@@ -5,15 +5,13 @@ import { type ChatroomRecord, type ContactRecord, chatroomName, newId, newSecret
 
 /**
  * The fake provider API: the five endpoints of shared/reference/provider-api.md that the extension uses,
- * plus the user lookup by email that admin provisioning needs. Where the docs are UNCONFIRMED the choice
- * made here is listed in sandbox/README.md.
+ * plus two lookups the docs do not confirm: a user by email (admin provisioning) and a contact by crm_id
+ * (the extension's configurable lookup after a 409). Where the docs are UNCONFIRMED the choice made here is
+ * listed in sandbox/README.md.
  */
 
-/**
- * Every routed endpoint, as counted. `getUserByEmail` is not in the fault schema's list, so only `'*'`
- * faults reach it (see ApiFaultQueue in control.ts).
- */
-export const API_ENDPOINTS = [...ENDPOINTS, 'getUserByEmail'] as const;
+/** Every routed endpoint, as counted and as faults can target it. */
+export const API_ENDPOINTS = ENDPOINTS;
 export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
 
 export interface ApiRoute {
@@ -48,6 +46,7 @@ const ROUTES: Array<{ method: string; pattern: RegExp; endpoint: ApiEndpoint; na
     names: ['orgId', 'userId'],
   },
   { method: 'POST', pattern: /^\/v2\/org\/([^/]+)\/contact$/, endpoint: 'createContact', names: ['orgId'] },
+  { method: 'GET', pattern: /^\/v1\/orgs\/([^/]+)\/contacts$/, endpoint: 'getContactByCrmId', names: ['orgId'] },
   {
     method: 'PUT',
     pattern: /^\/v1\/orgs\/([^/]+)\/contact\/([^/]+)$/,
@@ -119,6 +118,8 @@ export function handleApi(route: ApiRoute, request: ApiRequest, ctx: ApiContext)
       return magicLink(orgId, route.params.userId ?? '', ctx);
     case 'createContact':
       return createContact(orgId, fields, ctx);
+    case 'getContactByCrmId':
+      return getContactByCrmId(orgId, request.query, ctx);
     case 'updateContact':
       return updateContact(orgId, route.params.contactId ?? '', fields, ctx);
     case 'assign':
@@ -317,6 +318,17 @@ function createContact(orgId: string, body: Record<string, unknown>, ctx: ApiCon
   ctx.store.data.contacts.push(contact);
   ctx.store.save();
   return jsonReply(contactDto(contact));
+}
+
+/**
+ * Path, parameter and response are UNCONFIRMED (the docs have no such lookup, provider-api.md 3.4): a
+ * filtered list, as list endpoints usually answer, with zero or one contact since crm_id is unique.
+ */
+function getContactByCrmId(orgId: string, query: URLSearchParams | undefined, ctx: ApiContext): Reply {
+  const crmId = query?.get('crm_id') ?? '';
+  if (crmId.trim() === '') return errorReply(400, 'The crm_id query parameter is required', { field: 'crm_id' });
+  const contact = ctx.store.contactByCrmId(orgId, crmId);
+  return jsonReply(contact ? [contactDto(contact)] : []);
 }
 
 function conflict(existing: ContactRecord, ctx: ApiContext): Reply {

@@ -6,7 +6,15 @@ import { errorDto, type Reply } from './http';
  * script exact sequences such as "the first assign times out, the retry succeeds".
  */
 
-export const ENDPOINTS = ['createUser', 'magicLink', 'createContact', 'updateContact', 'assign', 'getUserByEmail'] as const;
+export const ENDPOINTS = [
+  'createUser',
+  'magicLink',
+  'createContact',
+  'updateContact',
+  'assign',
+  'getUserByEmail',
+  'getContactByCrmId',
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 export const FaultSchema = z

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConnectionReport, RuleHostsView, SaveResult, SettingsChange, SettingsView } from '../../lib/messaging';
 import { FIELDS, type FieldSpec, fromInputText, toInputText } from './fields';
+import { MappingTransfer, type MappingTransferApi } from './MappingTransfer';
 
-export interface OptionsApi {
+export interface OptionsApi extends MappingTransferApi {
   getSettings(): Promise<SettingsView>;
   saveSettings(change: SettingsChange): Promise<SaveResult>;
   testConnection(): Promise<ConnectionReport>;
@@ -173,6 +174,7 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
           }}
         />
       )}
+      <MappingTransfer api={api} />
       {report && (
         <section id="connection-report" data-ok={String(report.ok)}>
           <h2>{report.ok ? 'Connection works' : 'Connection problem'}</h2>

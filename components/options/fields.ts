@@ -20,6 +20,12 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'defaultCountry', label: 'Default country', kind: 'text', help: 'Two letters (US, DE…) for phone numbers written without a country code.' },
   { key: 'chatroomUrlTemplate', label: 'Chatroom URL', kind: 'text', help: 'Variables: {DASHBOARD_URL} {CHATROOM_ID} {CONTACT_ID} {CRM_ID}.' },
   { key: 'contactUrlTemplate', label: 'Contact URL', kind: 'text', help: 'Opened when Saleschat returns no chatroom id.' },
+  {
+    key: 'contactLookupUrlTemplate',
+    label: 'Contact lookup URL',
+    kind: 'text',
+    help: 'Optional: finds a contact another browser created (409). Starts with {API_URL}/; variables {ORG_ID} {CRM_ID}.',
+  },
   { key: 'requestTimeoutMs', label: 'Request timeout (ms)', kind: 'integer', help: '1000–10000.' },
   { key: 'magicLinkLifetimeSeconds', label: 'Login link lifetime (s)', kind: 'integer', help: 'Used when Saleschat does not say when a login link expires.' },
   { key: 'crmProfiles', label: 'Built-in CRM profiles', kind: 'list', help: 'Comma-separated profile ids; empty means all.' },

@@ -8,6 +8,8 @@ const api = {
   saveSettings: (change: Record<string, unknown>) => sendMessage('saveSettings', change),
   testConnection: () => sendMessage('testConnection'),
   getRuleHosts: () => sendMessage('getRuleHosts'),
+  exportMappings: () => sendMessage('exportMappings'),
+  importMappings: (json: string) => sendMessage('importMappings', { json }),
   requestHostAccess: (origin: string) => browser.permissions.request({ origins: [origin] }),
   onPolicyChanged: (callback: () => void) =>
     browser.storage.onChanged.addListener((_changes, area) => {

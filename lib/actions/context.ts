@@ -2,7 +2,7 @@ import type { ProviderConfig, ResolvedConfig } from '../config/resolve';
 import type { SaleschatClient } from '../provider/client';
 import type { MappingStore } from '../store/mappings';
 
-export type ProviderApi = Pick<SaleschatClient, 'createContact' | 'assign' | 'magicLink'>;
+export type ProviderApi = Pick<SaleschatClient, 'createContact' | 'assign' | 'magicLink' | 'lookup'>;
 
 /** What an action needs from the world; the background wires the real parts, unit tests fakes. */
 export interface ActionContext {

@@ -3,6 +3,7 @@ import type { ActionOutcome } from '../messaging';
 import type { Endpoint } from '../provider/client';
 import { ProviderError } from '../provider/errors';
 import { LeadDataError } from '../phone';
+import { storageFailure } from '../store/errors';
 
 /** A refusal decided before calling the provider (e.g. reassigning is not allowed). */
 export class ActionRefused extends Error {
@@ -16,6 +17,7 @@ const STEP: Record<Endpoint, string> = {
   magicLink: 'Getting a Saleschat login link failed',
   createUser: 'Creating the Saleschat user failed',
   getUserByEmail: 'Looking up the Saleschat user failed',
+  getContactByCrmId: 'Looking up the existing Saleschat contact failed',
 };
 
 /** Turns any failure into the message the agent reads. Never includes the token or a magic link. */
@@ -29,14 +31,26 @@ export function failureOutcome(error: unknown): ActionOutcome {
     return {
       ok: false,
       message: `${step}: ${describeProviderError(error)}`,
-      retryable: error.retryable,
+      retryable: agentMayRetry(error),
       ...(status !== undefined ? { status } : {}),
       ...(errorCode !== undefined ? { errorCode } : {}),
       ...(errorMessage !== undefined ? { errorMessage: errorMessage.slice(0, 200) } : {}),
     };
   }
+  // The browser's IndexedDB failed (full, unavailable, closed): say so and what to do (lib/store/errors.ts).
+  const storage = storageFailure(error);
+  if (storage) return { ok: false, message: storage.message, retryable: storage.retryable };
   const message = error instanceof Error ? error.message : String(error);
   return { ok: false, message: `Something unexpected went wrong: ${message}`, retryable: true };
+}
+
+/**
+ * Whether the toast offers Retry. Wider than what the client repeats on its own: after a 500 or an
+ * unreadable answer, one more try by the agent is reasonable (the journal keeps it from duplicating
+ * anything), while an automatic loop would not be.
+ */
+function agentMayRetry(error: ProviderError): boolean {
+  return error.retryable || error.status === 500 || error.kind === 'invalid-response';
 }
 
 function describeProviderError(error: ProviderError): string {

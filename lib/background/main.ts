@@ -1,13 +1,14 @@
 import { browser } from 'wxt/browser';
 import type { ActionContext } from '../actions/context';
-import { openChat } from '../actions/chat';
+import { openChat, resumeJournal } from '../actions/chat';
 import { showInDashboardTab } from '../actions/dashboard-tab';
 import { login } from '../actions/login';
 import { testConnection } from '../actions/test-connection';
+import { exportMappings, importMappings } from '../actions/transfer';
 import { loadConfig, saveAgentOptions } from '../config/agent-options';
 import { ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
-import { type ActionOutcome, LeadSchema, onMessage, SettingsChangeSchema, type SettingsView } from '../messaging';
+import { type ActionOutcome, LeadSchema, MappingImportRequestSchema, onMessage, SettingsChangeSchema, type SettingsView } from '../messaging';
 import { SaleschatClient } from '../provider/client';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
@@ -40,10 +41,22 @@ export function startBackground(): void {
 
   registerPageSetup(runtimeId);
 
+  // Chats a stopped worker left unfinished (lib/actions/chat.ts): reconciled from the database alone at every
+  // start, before this worker runs any Chat. A failure is logged and never blocks a Chat: the click on the
+  // lead resumes its own entry anyway.
+  const journalResumed = resumeJournal({ store })
+    .then((report) => {
+      if (report.differs > 0) {
+        console.warn(`CRM Chat Bridge: ${report.differs} interrupted chat(s) knew another contact than the stored mapping; the mapping was kept.`);
+      }
+    })
+    .catch((error) => console.warn(`CRM Chat Bridge: could not read the chat journal: ${String(error)}`));
+
   onMessage('openChat', async ({ data, sender }) => {
     assertCrmContentScript(sender, runtimeId, await activeCrmProfiles());
     const lead = LeadSchema.safeParse(data);
     if (!lead.success) return invalidRequest('lead data', lead.error.issues);
+    await journalResumed;
     return recorded(await openChat(lead.data, await context()));
   });
 
@@ -86,6 +99,18 @@ export function startBackground(): void {
     return syncRules();
   });
 
+  onMessage('exportMappings', async ({ sender }) => {
+    assertExtensionPage(sender, runtimeId, extensionOrigin);
+    return exportMappings({ orgId: (await loadConfig()).values.orgId, store, now: Date.now });
+  });
+
+  onMessage('importMappings', async ({ data, sender }) => {
+    assertExtensionPage(sender, runtimeId, extensionOrigin);
+    const request = MappingImportRequestSchema.safeParse(data);
+    if (!request.success) return { ok: false, message: 'Not imported: the options page sent no file text the extension can read.' };
+    return importMappings(request.data.json, { orgId: (await loadConfig()).values.orgId, store, now: Date.now });
+  });
+
   onMessage('saveSettings', async ({ data, sender }) => {
     assertExtensionPage(sender, runtimeId, extensionOrigin);
     const change = SettingsChangeSchema.safeParse(data);
@@ -115,8 +140,16 @@ function createClient(provider: ProviderConfig, config: ResolvedConfig): Salesch
     apiToken: provider.apiToken,
     requestTimeoutMs: values.requestTimeoutMs ?? CONFIG_DEFAULTS.requestTimeoutMs,
     magicLinkLifetimeMs: (values.magicLinkLifetimeSeconds ?? CONFIG_DEFAULTS.magicLinkLifetimeSeconds) * 1000,
+    retry: ACTION_RETRY,
   });
 }
+
+/**
+ * Retries for an agent's click: up to 3 tries per call with full-jitter back-off from 250 ms (Retry-After
+ * wins when longer), and 20 s for the whole action, after which the toast says what failed and offers Retry.
+ * An agent waits on these, so the numbers are small; provisioning, which nobody watches, retries longer.
+ */
+const ACTION_RETRY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4000, actionBudgetMs: 20_000 } as const;
 
 function invalidRequest(what: string, issues: readonly { path: PropertyKey[]; message: string }[]): ActionOutcome {
   const first = issues[0];

@@ -15,6 +15,11 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
     title: 'Contact URL template',
     description: 'Opened when the provider assigns the chat but returns no chatroom id. Default {DASHBOARD_URL}/contacts/{CONTACT_ID}.',
   },
+  contactLookupUrlTemplate: {
+    title: 'Contact lookup URL template',
+    description:
+      'Optional. How to find an existing contact when Saleschat answers 409 (already exists) without its id: a GET route of the provider API, e.g. {API_URL}/v1/orgs/{ORG_ID}/contacts?crm_id={CRM_ID}. Variables: {API_URL} (required first) {ORG_ID} {CRM_ID}. Unset: such a 409 asks for a mappings import.',
+  },
   orgId: { title: 'Organisation id', description: 'Your Saleschat organisation id. Required.' },
   apiToken: { title: 'API token', description: 'Bearer token for the Saleschat API. Required. Never leaves the extension background; never shown to agents.' },
   agents: {

@@ -33,6 +33,18 @@ export const ConfigSchema = z.object({
   chatroomUrlTemplate: z.string().trim().min(1),
   /** Where to send the agent when the provider assigned the chat but returned no chatroom id. */
   contactUrlTemplate: z.string().trim().min(1),
+  /**
+   * GET route that finds an existing contact by CRM id, for a create-contact 409 without the contact's id
+   * (the provider documents no such lookup: provider-api.md 3.4). Sent with the API token, so it may only
+   * point at the provider API itself.
+   */
+  contactLookupUrlTemplate: z
+    .string()
+    .trim()
+    .refine((value) => value.startsWith('{API_URL}/'), {
+      message: 'must start with {API_URL}/ (the lookup carries the API token, so it may only go to the provider API)',
+    })
+    .refine((value) => value.includes('{CRM_ID}'), { message: 'must contain {CRM_ID}' }),
   orgId: z.string().trim().min(1, { message: 'must not be empty' }),
   apiToken: z.string().trim().min(1, { message: 'must not be empty' }),
   agents: z.array(AgentEntrySchema),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ProviderError } from './errors';
+import { type RetryOptions, withRetry } from './retry';
 import {
   type AssignResult,
   ContactSchema,
@@ -15,7 +16,7 @@ import {
 export type Endpoint = 'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'assign' | LookupEndpoint;
 
 /** Lookups the docs do not confirm (provider-api.md 2.4, 3.4): their paths are configured, not built in. */
-export type LookupEndpoint = 'getUserByEmail';
+export type LookupEndpoint = 'getUserByEmail' | 'getContactByCrmId';
 
 export interface ProviderSettings {
   apiUrl: string;
@@ -24,6 +25,20 @@ export interface ProviderSettings {
   requestTimeoutMs: number;
   /** Used when a magic-link response states no expiry. */
   magicLinkLifetimeMs: number;
+  /**
+   * Automatic retries of failures worth repeating (ProviderError.retryable), with back-off and jitter.
+   * Absent: every call is tried once (provisioning, for one, retries per row itself).
+   */
+  retry?: ClientRetryOptions;
+}
+
+export interface ClientRetryOptions extends Omit<RetryOptions, 'budgetMs' | 'now' | 'signal'> {
+  /**
+   * The time one user action may take, waits included. The background makes one client per action, so
+   * every call this client makes (create contact, then assign) draws on the same budget: a slow provider
+   * ends in a clear error the agent can retry, not in a spinner that never stops.
+   */
+  actionBudgetMs: number;
 }
 
 export interface CreateContactInput {
@@ -48,6 +63,9 @@ export interface CreateUserInput {
  * the token. Every response is validated; every failure is a `ProviderError`.
  */
 export class SaleschatClient {
+  /** When this client's first request started: the action budget counts from here. */
+  private firstRequestAt: number | undefined;
+
   constructor(
     private readonly settings: ProviderSettings,
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
@@ -116,8 +134,34 @@ export class SaleschatClient {
     });
   }
 
-  /** One HTTP exchange: timeout, error mapping, JSON parsing. Returns the parsed body (undefined if empty). */
+  /**
+   * A call with its retries. createContact is retried too: if a lost answer hid a created contact, the retry
+   * meets the provider's crm_id uniqueness (409), which the chat action resolves to that contact.
+   */
   private async request(endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
+    const retry = this.settings.retry;
+    if (!retry) return this.exchange(endpoint, method, path, body);
+    this.firstRequestAt ??= this.now();
+    const { actionBudgetMs, ...options } = retry;
+    let tries = 1;
+    try {
+      return await withRetry(() => this.exchange(endpoint, method, path, body), {
+        ...options,
+        budgetMs: actionBudgetMs - (this.now() - this.firstRequestAt),
+        now: this.now,
+        onRetry: (event) => {
+          tries = event.attempt + 1;
+          options.onRetry?.(event);
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderError) || tries === 1) throw error;
+      throw new ProviderError(error.kind, `${error.message} (gave up after ${tries} tries)`, { ...error.details, attempts: tries });
+    }
+  }
+
+  /** One HTTP exchange: timeout, error mapping, JSON parsing. Returns the parsed body (undefined if empty). */
+  private async exchange(endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
     const url = `${this.settings.apiUrl}${path}`;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.settings.requestTimeoutMs);

@@ -13,6 +13,8 @@ export interface ProviderErrorDetails {
   payload?: Record<string, unknown>;
   /** From a Retry-After header (seconds or HTTP date), in milliseconds from when the answer arrived. */
   retryAfterMs?: number;
+  /** How many tries the client made before giving up, when it retried. */
+  attempts?: number;
 }
 
 export class ProviderError extends Error {
@@ -30,12 +32,17 @@ export class ProviderError extends Error {
     return this.details.status;
   }
 
-  /** Worth another try later: the request may not have reached the provider, or it was overloaded. */
+  /**
+   * Worth repeating automatically: the request may not have reached the provider (connection error,
+   * timeout), or the provider or a proxy in front of it said "not now" (408, 429, 502, 503, 504). A 500 is a
+   * fault in the provider itself, and any other 4xx is an answer: repeating either would only repeat it.
+   */
   get retryable(): boolean {
     if (this.kind === 'network' || this.kind === 'timeout') return true;
-    const status = this.details.status ?? 0;
-    return status === 429 || status >= 500;
+    return RETRYABLE_STATUSES.has(this.details.status ?? 0);
   }
 }
+
+const RETRYABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 export const isProviderError = (error: unknown): error is ProviderError => error instanceof ProviderError;

@@ -46,6 +46,30 @@ export interface AssignmentRow {
   assignedAt: number;
 }
 
+/**
+ * journal (version 2): an unfinished Chat on one lead, written before its first provider call and advanced
+ * after each step, so that a worker stopped mid-way never leads to a second provider contact (see
+ * lib/actions/chat.ts). Deleted when the Chat finishes. Only ids and counters, like every other table: no
+ * lead names or phone numbers are kept, because a Chat is only ever resumed by a click on the lead, which
+ * brings the lead's current fields.
+ */
+export interface ChatJournalRow {
+  orgId: string;
+  crmId: string;
+  /**
+   * creating: a create-contact request may have been sent, its answer was not recorded (it may have landed);
+   * created: the contact id is known (and mapped); assigning: the assign request may have been sent.
+   */
+  step: 'creating' | 'created' | 'assigning';
+  /** Known from 'created' on. */
+  providerContactId?: string;
+  /** How many create-contact requests this lead's unfinished Chat has sent (one per click, retries aside). */
+  attempts: number;
+  /** Epoch ms of the first click of this unfinished Chat, and of its last step. */
+  startedAt: number;
+  updatedAt: number;
+}
+
 export const DATABASE_NAME = 'crm-chat-bridge';
 
 export class BridgeDatabase extends Dexie {
@@ -53,6 +77,7 @@ export class BridgeDatabase extends Dexie {
   contacts!: Table<ContactRow, OrgKey>;
   contactChatrooms!: Table<ContactChatroomRow, OrgKey>;
   assignments!: Table<AssignmentRow, OrgKey>;
+  journal!: Table<ChatJournalRow, OrgKey>;
 
   constructor(name = DATABASE_NAME) {
     super(name);
@@ -62,5 +87,7 @@ export class BridgeDatabase extends Dexie {
       contactChatrooms: '[orgId+providerContactId]',
       assignments: '[orgId+providerContactId]',
     });
+    // Version 2 only adds a table; no existing row changes shape, so there is no upgrade function.
+    this.version(2).stores({ journal: '[orgId+crmId]' });
   }
 }

@@ -1,4 +1,5 @@
-import type { AgentUserRow, BridgeDatabase, ContactRow } from './db';
+import type { AgentUserRow, BridgeDatabase, ChatJournalRow, ContactRow } from './db';
+import { type ImportReport, type MappingDocument, exportDocument, importDocument } from './transfer';
 
 /**
  * The queries the actions need, in one place, so the actions never touch Dexie directly and the schema can
@@ -35,6 +36,84 @@ export class MappingStore {
       if (chatroomId) await this.db.contactChatrooms.put({ orgId, providerContactId, chatroomId, updatedAt: now });
       await this.db.assignments.put({ orgId, providerContactId, providerUserId, assignedAt: now });
     });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The Chat journal (see db.ts ChatJournalRow and lib/actions/chat.ts)
+
+  findChatJournal(orgId: string, crmId: string): Promise<ChatJournalRow | undefined> {
+    return this.db.journal.get([orgId, crmId]);
+  }
+
+  async writeChatJournal(row: ChatJournalRow): Promise<void> {
+    await this.db.journal.put(row);
+  }
+
+  async dropChatJournal(orgId: string, crmId: string): Promise<void> {
+    await this.db.journal.delete([orgId, crmId]);
+  }
+
+  /** Every unfinished Chat, of every org (start-up reconciliation). */
+  unfinishedChats(): Promise<ChatJournalRow[]> {
+    return this.db.journal.toArray();
+  }
+
+  /**
+   * The contact id is known: the mapping and the journal's step move together, so no crash can leave a
+   * contact the journal calls unknown (which would re-issue a create) or a journal step without its mapping.
+   */
+  async saveCreatedContact(journal: ChatJournalRow & { providerContactId: string }): Promise<void> {
+    const { orgId, crmId, providerContactId, updatedAt } = journal;
+    await this.db.transaction('rw', this.db.contacts, this.db.journal, async () => {
+      await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: updatedAt });
+      await this.db.journal.put({ ...journal, step: 'created' });
+    });
+  }
+
+  /** The assign's outcome is recorded and the Chat's journal entry cleared, atomically. */
+  async finishChat(
+    orgId: string,
+    crmId: string,
+    providerContactId: string,
+    providerUserId: string,
+    chatroomId: string | undefined,
+    now: number,
+  ): Promise<void> {
+    await this.db.transaction('rw', [this.db.contactChatrooms, this.db.assignments, this.db.journal], async () => {
+      await this.saveAssignment(orgId, providerContactId, providerUserId, chatroomId, now);
+      await this.db.journal.delete([orgId, crmId]);
+    });
+  }
+
+  /**
+   * Start-up reconciliation of one entry whose contact id is known: make sure the mapping exists (never
+   * replacing a different one, e.g. imported since), then clear the entry. Returns what the mapping was.
+   */
+  async reconcileChatJournal(entry: ChatJournalRow & { providerContactId: string }): Promise<'restored' | 'present' | 'differs'> {
+    const { orgId, crmId, providerContactId } = entry;
+    return this.db.transaction('rw', this.db.contacts, this.db.journal, async () => {
+      const existing = await this.db.contacts.get([orgId, crmId]);
+      let result: 'restored' | 'present' | 'differs' = 'present';
+      if (!existing) {
+        await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: entry.updatedAt });
+        result = 'restored';
+      } else if (existing.providerContactId !== providerContactId) {
+        result = 'differs';
+      }
+      await this.db.journal.delete([orgId, crmId]);
+      return result;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Export / import of one org's mappings (lib/store/transfer.ts)
+
+  exportMappings(orgId: string, now: number): Promise<MappingDocument> {
+    return exportDocument(this.db, orgId, now);
+  }
+
+  importMappings(orgId: string, document: MappingDocument): Promise<ImportReport> {
+    return importDocument(this.db, orgId, document);
   }
 
   findAgentUser(orgId: string, providerUserId: string): Promise<AgentUserRow | undefined> {

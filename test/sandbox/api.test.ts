@@ -125,6 +125,26 @@ describe('create contact', () => {
   });
 });
 
+describe('look up a contact by crm_id', () => {
+  it('answers a list with the exact crm_id match, an empty list when none, and is org-scoped and counted', async () => {
+    const id = await createContact(sb.url, { crm_id: 'L 1/2' });
+    await createContact(sb.url, { crm_id: 'L 1', phone_number: '+14155550133' });
+    const found = await call(sb.url, 'GET', `/v1/orgs/org_demo/contacts?crm_id=${encodeURIComponent('L 1/2')}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual([expect.objectContaining({ id, crm_id: 'L 1/2' })]);
+    expect((await call(sb.url, 'GET', '/v1/orgs/org_demo/contacts?crm_id=L-404')).body).toEqual([]);
+    expectError(await call(sb.url, 'GET', '/v1/orgs/org_demo/contacts'), 400, 4000001, 'BAD_REQUEST');
+    expectError(await call(sb.url, 'GET', '/v1/orgs/org_demo/contacts?crm_id=L%201', { token: OTHER_TOKEN }), 403, 4030001, 'FORBIDDEN');
+    expect((await control(sb.url, 'GET', '/__sandbox/counts')).getContactByCrmId).toBe(4);
+  });
+
+  it('can be faulted by name', async () => {
+    await control(sb.url, 'POST', '/__sandbox/faults', { endpoint: 'getContactByCrmId', status: 503 });
+    expect((await call(sb.url, 'GET', '/v1/orgs/org_demo/contacts?crm_id=L-1')).status).toBe(503);
+    expect((await call(sb.url, 'GET', '/v1/orgs/org_demo/contacts?crm_id=L-1')).status).toBe(200);
+  });
+});
+
 describe('update contact', () => {
   it('updates names, keeps absent fields and re-derives the chatroom name', async () => {
     const id = await createContact(sb.url);

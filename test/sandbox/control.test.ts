@@ -17,6 +17,7 @@ describe('counts and request log', () => {
       updateContact: 0,
       assign: 0,
       getUserByEmail: 0,
+      getContactByCrmId: 0,
     });
     await call(sb.url, 'POST', CONTACT, { body: contactBody(), token: null });
     await call(sb.url, 'POST', CONTACT, { body: contactBody(), token: OTHER_TOKEN });
@@ -33,6 +34,7 @@ describe('counts and request log', () => {
       updateContact: 0,
       assign: 1,
       getUserByEmail: 0,
+      getContactByCrmId: 0,
     });
   });
 

@@ -27,7 +27,7 @@ export function freshStore(): MappingStore {
   return new MappingStore(new BridgeDatabase(`test-db-${databaseCounter}-${Math.random()}`));
 }
 
-export type Call = { method: 'createContact' | 'assign' | 'magicLink'; args: unknown[] };
+export type Call = { method: 'createContact' | 'assign' | 'magicLink' | 'lookup'; args: unknown[] };
 
 /** A provider double that records calls and answers from a script of results or errors. */
 export class FakeProvider implements ProviderApi {
@@ -51,6 +51,12 @@ export class FakeProvider implements ProviderApi {
   assign = async (contactId: string, userId: string) => {
     this.calls.push({ method: 'assign', args: [contactId, userId] });
     return this.assignResult(contactId);
+  };
+  /** The configured-lookup answer (undefined = the provider's 404). */
+  lookupResult: (path: string) => Promise<unknown> = async () => undefined;
+  lookup = async (endpoint: string, path: string) => {
+    this.calls.push({ method: 'lookup', args: [endpoint, path] });
+    return this.lookupResult(path);
   };
   magicLink = async (userId: string) => {
     this.calls.push({ method: 'magicLink', args: [userId] });

@@ -224,6 +224,17 @@ describe('Provider failures become toasts with the provider code and message', (
     expect(outcome.message).toBe(
       'Creating the Saleschat contact failed: Saleschat rejected the API token (4010001 UNAUTHENTICATED). Ask your administrator to check apiToken.',
     );
+    // Retrying cannot fix a token: no Retry button.
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+  });
+
+  it('500: not repeated by the client, but the agent is offered Retry', async () => {
+    const ctx = makeContext();
+    ctx.provider.assignResult = async () => {
+      throw providerError('http', { endpoint: 'assign', status: 500, errorCode: 5000001, errorMessage: 'INTERNAL_ERROR' });
+    };
+    const outcome = await openChat(lead(), ctx);
+    expect(outcome).toMatchObject({ ok: false, status: 500, retryable: true });
   });
 
   it('an HTTP error without a provider body reports the status', async () => {
@@ -246,7 +257,8 @@ describe('Provider failures become toasts with the provider code and message', (
       throw providerError(kind, { errorMessage: text });
     };
     const outcome = await openChat(lead(), ctx);
-    expect(outcome).toMatchObject({ ok: false, retryable: kind !== 'invalid-response' });
+    // All three offer Retry: an unreadable answer is not repeated automatically, but the agent may try again.
+    expect(outcome).toMatchObject({ ok: false, retryable: true });
     expect(outcome.message).toBe(`Creating the Saleschat contact failed: ${text}.`);
   });
 

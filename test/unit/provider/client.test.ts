@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SaleschatClient } from '../../../lib/provider/client';
+import { type ClientRetryOptions, SaleschatClient } from '../../../lib/provider/client';
 import { ProviderError } from '../../../lib/provider/errors';
 
 interface Recorded {
@@ -105,12 +105,14 @@ describe('SaleschatClient error mapping', () => {
     expect(error.retryable).toBe(true);
   });
 
-  it.each([[429], [500], [503], [504]])('treats HTTP %i as retryable', async (status) => {
+  it.each([[408], [429], [502], [503], [504]])('treats HTTP %i as retryable', async (status) => {
     const { client } = clientAnswering(() => json(status, { error_code: status * 10000 + 1, error_message: 'X' }));
     expect((await failure(client.assign('c', 'u'))).retryable).toBe(true);
   });
 
-  it.each([[400], [401], [403], [404], [409], [422]])('treats HTTP %i as final', async (status) => {
+  // 500 is the provider's own fault: repeating the request automatically would only repeat it (the agent's
+  // toast still offers Retry, see lib/actions/outcome.ts).
+  it.each([[400], [401], [403], [404], [409], [422], [500]])('treats HTTP %i as final', async (status) => {
     const { client } = clientAnswering(() => json(status, { error_code: status * 10000 + 1, error_message: 'X' }));
     expect((await failure(client.assign('c', 'u'))).retryable).toBe(false);
   });
@@ -170,5 +172,132 @@ describe('Retry-After', () => {
     expect(error.details.retryAfterMs).toBeLessThanOrEqual(5000);
     const none = clientAnswering(() => json(503, { error_code: 5030001 }));
     expect((await failure(none.client.assign('c', 'u'))).details).not.toHaveProperty('retryAfterMs');
+  });
+});
+
+describe('automatic retries (one client = one user action)', () => {
+  /** A client with retries whose clock only moves when it sleeps, so waits are exact and instant. */
+  function retryingClient(answers: ((init: RequestInit) => Response | Promise<Response>)[], overrides: Partial<ClientRetryOptions> = {}) {
+    let clock = 1_000_000;
+    const sleeps: number[] = [];
+    const retries: number[] = [];
+    const requests: string[] = [];
+    const client = new SaleschatClient(
+      {
+        apiUrl: 'https://api.test',
+        orgId: 'org',
+        apiToken: 'secret-token',
+        requestTimeoutMs: 50,
+        magicLinkLifetimeMs: 300_000,
+        retry: {
+          maxAttempts: 3,
+          baseDelayMs: 200,
+          maxDelayMs: 4000,
+          actionBudgetMs: 20_000,
+          random: () => 0.5,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            clock += ms;
+          },
+          onRetry: (event) => retries.push(event.attempt),
+          ...overrides,
+        },
+      },
+      async (input, init = {}) => {
+        requests.push(String(input));
+        const answer = answers.shift();
+        if (!answer) throw new Error('no answer scripted');
+        return answer(init);
+      },
+      () => clock,
+    );
+    return { client, sleeps, retries, requests, advance: (ms: number) => (clock += ms) };
+  }
+  const assigned = () => json(200, { chatroom_id: 'r1', assigned_user_id: 'u' });
+  const httpStatus = (status: number, headers: Record<string, string> = {}) => () =>
+    json(status, { error_code: status * 10000 + 1, error_message: 'X' }, headers);
+  /** Never answers; gives up when the client's timeout aborts it, as fetch does. */
+  const hang = (init: RequestInit) =>
+    new Promise<Response>((_resolve, reject) => {
+      init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+    });
+
+  it.each([
+    ['a connection error', () => Promise.reject(new TypeError('fetch failed'))],
+    ['HTTP 502', httpStatus(502)],
+    ['HTTP 503', httpStatus(503)],
+    ['HTTP 504', httpStatus(504)],
+  ])('repeats after %s, with back-off', async (_name, fail) => {
+    const { client, sleeps, requests } = retryingClient([fail, fail, assigned]);
+    expect((await client.assign('c', 'u')).chatroomId).toBe('r1');
+    expect(requests).toHaveLength(3);
+    // Full jitter: half of the ceiling (random 0.5), the ceiling doubling per retry.
+    expect(sleeps).toEqual([100, 200]);
+  });
+
+  it('repeats after a timeout (the request may never have arrived)', async () => {
+    const { client, requests } = retryingClient([hang, assigned]);
+    expect((await client.assign('c', 'u')).chatroomId).toBe('r1');
+    expect(requests).toHaveLength(2);
+  });
+
+  it('waits at least what Retry-After asks after a 429', async () => {
+    const { client, sleeps, requests } = retryingClient([httpStatus(429, { 'Retry-After': '2' }), assigned]);
+    await client.assign('c', 'u');
+    expect(requests).toHaveLength(2);
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it.each([[400], [401], [403], [404], [409], [422], [500]])('sends HTTP %i once: no retry, no storm', async (status) => {
+    const { client, requests, sleeps } = retryingClient([httpStatus(status), assigned]);
+    const error = await failure(client.assign('c', 'u'));
+    expect(error.status).toBe(status);
+    expect(requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('gives up after maxAttempts and says how often it tried', async () => {
+    const { client, requests } = retryingClient([httpStatus(503), httpStatus(503), httpStatus(503), assigned]);
+    const error = await failure(client.assign('c', 'u'));
+    expect(requests).toHaveLength(3);
+    expect(error.status).toBe(503);
+    expect(error.details.attempts).toBe(3);
+    expect(error.message).toBe('Saleschat error 5030001 X (gave up after 3 tries)');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('stops when the next wait would overrun the action budget', async () => {
+    const { client, requests, sleeps } = retryingClient([httpStatus(429, { 'Retry-After': '30' }), assigned]);
+    const error = await failure(client.assign('c', 'u'));
+    expect(requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(error.details.retryAfterMs).toBe(30_000);
+  });
+
+  it('shares one budget across the calls of one action', async () => {
+    const { client, requests, advance } = retryingClient([() => json(200, { id: 'c1', crm_id: 'L' }), httpStatus(503), assigned], {
+      actionBudgetMs: 1000,
+    });
+    await client.createContact({ crm_id: 'L', opt_in_date: 'now' });
+    // The create took most of the budget: the assign gets its one try, and no retry after the 503.
+    advance(950);
+    const error = await failure(client.assign('c1', 'u'));
+    expect(error.status).toBe(503);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('retries a create whose answer was lost, and surfaces the 409 that follows unchanged', async () => {
+    const conflict = () => json(409, { error_code: 4090001, error_message: 'UQ_CONSTRAINT_FAILED', payload: { contact_id: 'c9' } });
+    const { client, requests } = retryingClient([() => Promise.reject(new TypeError('socket hang up')), conflict]);
+    const error = await failure(client.createContact({ crm_id: 'L', opt_in_date: 'now' }));
+    expect(requests).toHaveLength(2);
+    expect(error.status).toBe(409);
+    expect(error.details.payload).toEqual({ contact_id: 'c9' });
+  });
+
+  it('without retry settings (provisioning) every call is tried once', async () => {
+    const { client, requests } = clientAnswering(httpStatus(503));
+    await failure(client.assign('c', 'u'));
+    expect(requests).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BridgeDatabase } from '../../../lib/store/db';
 import { MappingStore } from '../../../lib/store/mappings';
 
@@ -36,5 +36,38 @@ describe('MappingStore (Dexie on fake-indexeddb)', () => {
     expect(await mappings.findAgentUser('org', 'u_alice')).toEqual({ orgId: 'org', providerUserId: 'u_alice', magicLink: 'https://x/m/1', magicLinkExpiresAt: 100 });
     await mappings.forgetMagicLink('org', 'u_alice');
     expect((await mappings.findAgentUser('org', 'u_alice'))?.magicLink).toBeUndefined();
+  });
+});
+
+describe('the Chat journal', () => {
+  const entry = { orgId: 'org', crmId: 'L-1', attempts: 1, startedAt: 1, updatedAt: 1 };
+
+  it('saving the created contact writes the mapping and advances the entry together', async () => {
+    const mappings = store();
+    await mappings.writeChatJournal({ ...entry, step: 'creating' });
+    await mappings.saveCreatedContact({ ...entry, step: 'created', providerContactId: 'c_1', updatedAt: 2 });
+    expect(await mappings.findChatJournal('org', 'L-1')).toEqual({ ...entry, step: 'created', providerContactId: 'c_1', updatedAt: 2 });
+    expect(await mappings.findContact('org', 'L-1')).toEqual({ orgId: 'org', crmId: 'L-1', providerContactId: 'c_1', createdAt: 2 });
+  });
+
+  it('a failing transaction leaves neither the mapping nor the advanced entry', async () => {
+    const db = new BridgeDatabase(`atomic-${Math.random()}`);
+    const mappings = new MappingStore(db);
+    await mappings.writeChatJournal({ ...entry, step: 'creating' });
+    // The journal write (after the mapping's, in the same transaction) fails.
+    vi.spyOn(db.journal, 'put').mockRejectedValueOnce(new Error('disk error'));
+    await expect(mappings.saveCreatedContact({ ...entry, step: 'created', providerContactId: 'c_1' })).rejects.toThrow('disk error');
+    expect(await db.contacts.count()).toBe(0);
+    expect(await mappings.findChatJournal('org', 'L-1')).toMatchObject({ step: 'creating' });
+  });
+
+  it('finishing a Chat records the assignment and clears only that lead’s entry', async () => {
+    const mappings = store();
+    await mappings.writeChatJournal({ ...entry, step: 'assigning', providerContactId: 'c_1' });
+    await mappings.writeChatJournal({ ...entry, crmId: 'L-2', step: 'creating' });
+    await mappings.finishChat('org', 'L-1', 'c_1', 'u_alice', 'cr_1', 5);
+    expect(await mappings.findAssignee('org', 'c_1')).toBe('u_alice');
+    expect(await mappings.findChatroomId('org', 'c_1')).toBe('cr_1');
+    expect((await mappings.unfinishedChats()).map((row) => row.crmId)).toEqual(['L-2']);
   });
 });

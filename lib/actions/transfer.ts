@@ -1,0 +1,87 @@
+import type { MappingExport, MappingImportResult } from '../messaging';
+import { storageFailure } from '../store/errors';
+import type { MappingStore } from '../store/mappings';
+import { type ImportReport, MAPPINGS_FORMAT, MappingDocumentSchema, type TransferCounts } from '../store/transfer';
+
+/**
+ * Options page → Export / Import mappings, for the org this browser is configured for. The document
+ * (lib/store/transfer.ts) holds ids only: never the token, never a magic link.
+ */
+
+export interface TransferContext {
+  orgId: string | undefined;
+  store: MappingStore;
+  now(): number;
+}
+
+const NO_ORG = 'Set the organisation id (orgId) first: mappings are kept per Saleschat organisation.';
+
+export async function exportMappings(ctx: TransferContext): Promise<MappingExport> {
+  if (!ctx.orgId) return { ok: false, message: NO_ORG };
+  try {
+    const document = await ctx.store.exportMappings(ctx.orgId, ctx.now());
+    const day = document.exportedAt.slice(0, 10);
+    return {
+      ok: true,
+      fileName: `crm-chat-bridge-mappings-${ctx.orgId.replace(/[^\w.-]+/g, '_')}-${day}.json`,
+      json: `${JSON.stringify(document, null, 2)}\n`,
+      message: `Exported ${plural(document.contacts.length, 'contact')}, ${plural(document.chatrooms.length, 'chatroom')} and ${plural(document.assignments.length, 'assignment')} of organisation ${ctx.orgId}.`,
+    };
+  } catch (error) {
+    return { ok: false, message: storageMessage(error, 'Export failed') };
+  }
+}
+
+export async function importMappings(json: string, ctx: TransferContext): Promise<MappingImportResult> {
+  if (!ctx.orgId) return { ok: false, message: NO_ORG };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    return { ok: false, message: `Not imported: the file is not JSON (${(error as Error).message}).` };
+  }
+  const format = (raw as { format?: unknown } | null)?.format;
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (format === MAPPINGS_FORMAT && typeof version === 'number' && version > 1) {
+    return { ok: false, message: `Not imported: the file is format version ${version}, made by a newer CRM Chat Bridge. Update the extension first.` };
+  }
+  const parsed = MappingDocumentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? ` (${issue.path.map(String).join('.') || 'document'}: ${issue.message})` : '';
+    return { ok: false, message: `Not imported: the file is not a CRM Chat Bridge mappings export${where}.` };
+  }
+  if (parsed.data.orgId !== ctx.orgId) {
+    return {
+      ok: false,
+      message: `Not imported: the file holds the mappings of organisation ${parsed.data.orgId}, but this browser is set up for ${ctx.orgId}.`,
+    };
+  }
+  try {
+    const report = await ctx.store.importMappings(ctx.orgId, parsed.data);
+    return { ok: true, message: summary(report), ...report };
+  } catch (error) {
+    return { ok: false, message: storageMessage(error, 'Import failed') };
+  }
+}
+
+function summary(report: ImportReport): string {
+  const part = (label: string, counts: TransferCounts) =>
+    `${label}: ${counts.added} added, ${counts.unchanged} unchanged, ${counts.conflicting} conflicting`;
+  const lines = [
+    `Imported. ${part('Contacts', report.contacts)}; ${part('chatrooms', report.chatrooms)}; ${part('assignments', report.assignments)}.`,
+  ];
+  if (report.conflicts.length > 0) {
+    lines.push('Conflicts keep this browser’s value; check them in Saleschat.');
+  }
+  return lines.join(' ');
+}
+
+function storageMessage(error: unknown, what: string): string {
+  const storage = storageFailure(error);
+  return storage ? `${what}: ${storage.message}` : `${what}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

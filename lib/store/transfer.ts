@@ -1,0 +1,136 @@
+import Dexie from 'dexie';
+import { z } from 'zod';
+import type { BridgeDatabase } from './db';
+
+/**
+ * The mappings export: one org's contacts (CRM id ↔ provider contact id), chatrooms and last known
+ * assignees, as a versioned JSON document an administrator moves between browsers (options page → Export /
+ * Import) so that a team's browsers know each other's contacts and never meet a 409 they cannot resolve.
+ *
+ * Only ids and timestamps: the users table (which caches magic links) is never exported, and the token is
+ * not in the database at all.
+ */
+
+export const MAPPINGS_FORMAT = 'crm-chat-bridge/mappings';
+export const MAPPINGS_VERSION = 1;
+
+const id = z.string().trim().min(1).max(256);
+const time = z.number().int().nonnegative();
+const MAX_ROWS = 200_000;
+
+export const MappingDocumentSchema = z.object({
+  format: z.literal(MAPPINGS_FORMAT, { message: `must be "${MAPPINGS_FORMAT}"` }),
+  version: z.literal(MAPPINGS_VERSION),
+  orgId: id,
+  exportedAt: z.string().max(64),
+  contacts: z.array(z.object({ crmId: id, providerContactId: id, createdAt: time })).max(MAX_ROWS),
+  chatrooms: z.array(z.object({ providerContactId: id, chatroomId: id, updatedAt: time })).max(MAX_ROWS),
+  assignments: z.array(z.object({ providerContactId: id, providerUserId: id, assignedAt: time })).max(MAX_ROWS),
+});
+export type MappingDocument = z.infer<typeof MappingDocumentSchema>;
+
+export interface TransferCounts {
+  added: number;
+  unchanged: number;
+  conflicting: number;
+}
+
+export interface ImportConflict {
+  table: 'contacts' | 'chatrooms' | 'assignments';
+  /** The CRM id (contacts) or provider contact id (chatrooms, assignments) the two sides disagree on. */
+  key: string;
+  here: string;
+  inFile: string;
+}
+
+export interface ImportReport {
+  contacts: TransferCounts;
+  chatrooms: TransferCounts;
+  assignments: TransferCounts;
+  conflicts: ImportConflict[];
+}
+
+/** Conflicts listed in a report; the counts stay exact beyond it. */
+export const MAX_LISTED_CONFLICTS = 50;
+
+export async function exportDocument(db: BridgeDatabase, orgId: string, now: number): Promise<MappingDocument> {
+  return db.transaction('r', [db.contacts, db.contactChatrooms, db.assignments], async () => {
+    const org: [string, unknown] = [orgId, Dexie.minKey];
+    const orgEnd: [string, unknown] = [orgId, Dexie.maxKey];
+    const contacts = await db.contacts.where('[orgId+crmId]').between(org, orgEnd).toArray();
+    const chatrooms = await db.contactChatrooms.where('[orgId+providerContactId]').between(org, orgEnd).toArray();
+    const assignments = await db.assignments.where('[orgId+providerContactId]').between(org, orgEnd).toArray();
+    return {
+      format: MAPPINGS_FORMAT,
+      version: MAPPINGS_VERSION,
+      orgId,
+      exportedAt: new Date(now).toISOString(),
+      // Listed field by field: a column added to a table later is exported only once the format says so.
+      contacts: contacts.map(({ crmId, providerContactId, createdAt }) => ({ crmId, providerContactId, createdAt })),
+      chatrooms: chatrooms.map(({ providerContactId, chatroomId, updatedAt }) => ({ providerContactId, chatroomId, updatedAt })),
+      assignments: assignments.map(({ providerContactId, providerUserId, assignedAt }) => ({ providerContactId, providerUserId, assignedAt })),
+    };
+  });
+}
+
+/**
+ * Merges a document into this browser's mappings of `orgId` in one transaction. A row this browser lacks
+ * is added; the same row is unchanged; a row that disagrees with this browser's (or with an earlier row of
+ * the same file) is a conflict: this browser's value stays and the conflict is reported, because silently
+ * pointing a lead at another provider contact is exactly the duplicate-making mistake this guards against.
+ */
+export async function importDocument(db: BridgeDatabase, orgId: string, document: MappingDocument): Promise<ImportReport> {
+  const report: ImportReport = { contacts: counts(), chatrooms: counts(), assignments: counts(), conflicts: [] };
+  const conflict = (entry: ImportConflict) => {
+    report[entry.table].conflicting += 1;
+    if (report.conflicts.length < MAX_LISTED_CONFLICTS) report.conflicts.push(entry);
+  };
+
+  await db.transaction('rw', [db.contacts, db.contactChatrooms, db.assignments], async () => {
+    for (const row of document.contacts) {
+      const existing = await db.contacts.get([orgId, row.crmId]);
+      if (existing) {
+        if (existing.providerContactId === row.providerContactId) report.contacts.unchanged += 1;
+        else conflict({ table: 'contacts', key: row.crmId, here: existing.providerContactId, inFile: row.providerContactId });
+        continue;
+      }
+      // The provider's crm_id is unique, so one contact id under two CRM ids is a conflict too.
+      const sameContact = await db.contacts.where('[orgId+providerContactId]').equals([orgId, row.providerContactId]).first();
+      if (sameContact) {
+        conflict({ table: 'contacts', key: row.crmId, here: `${row.providerContactId} is CRM id ${sameContact.crmId}`, inFile: row.providerContactId });
+        continue;
+      }
+      await db.contacts.add({ orgId, crmId: row.crmId, providerContactId: row.providerContactId, createdAt: row.createdAt });
+      report.contacts.added += 1;
+    }
+
+    for (const row of document.chatrooms) {
+      const existing = await db.contactChatrooms.get([orgId, row.providerContactId]);
+      if (!existing) {
+        await db.contactChatrooms.add({ orgId, providerContactId: row.providerContactId, chatroomId: row.chatroomId, updatedAt: row.updatedAt });
+        report.chatrooms.added += 1;
+      } else if (existing.chatroomId === row.chatroomId) {
+        report.chatrooms.unchanged += 1;
+      } else {
+        conflict({ table: 'chatrooms', key: row.providerContactId, here: existing.chatroomId, inFile: row.chatroomId });
+      }
+    }
+
+    for (const row of document.assignments) {
+      const existing = await db.assignments.get([orgId, row.providerContactId]);
+      if (!existing) {
+        await db.assignments.add({ orgId, providerContactId: row.providerContactId, providerUserId: row.providerUserId, assignedAt: row.assignedAt });
+        report.assignments.added += 1;
+      } else if (existing.providerUserId === row.providerUserId) {
+        report.assignments.unchanged += 1;
+      } else {
+        conflict({ table: 'assignments', key: row.providerContactId, here: existing.providerUserId, inFile: row.providerUserId });
+      }
+    }
+  });
+  return report;
+}
+
+function counts(): TransferCounts {
+  return { added: 0, unchanged: 0, conflicting: 0 };
+}

@@ -1,0 +1,217 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { BrowserContext, Page } from '@playwright/test';
+import { demoOptions, type Extension, expect, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
+
+/**
+ * The Chat journal and the mappings export/import in real Chromium against the sandbox (issue 5, items
+ * 2–4). The database is read from an extension page (same origin as the worker), which survives the
+ * worker being stopped.
+ */
+
+const LOOKUP = { contactLookupUrlTemplate: '{API_URL}/v1/orgs/{ORG_ID}/contacts?crm_id={CRM_ID}' };
+
+async function extensionPage(extension: Extension): Promise<Page> {
+  const page = await extension.context.newPage();
+  await page.goto(`chrome-extension://${extension.id}/options.html`);
+  await expect(page.locator('#save')).toBeVisible();
+  return page;
+}
+
+/** All rows of one table of the extension's IndexedDB. */
+async function rows<T>(page: Page, table: string): Promise<T[]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<T[]>((resolve, reject) => {
+        const open = indexedDB.open('crm-chat-bridge');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const request = db.transaction(name).objectStore(name).getAll();
+          request.onsuccess = () => {
+            db.close();
+            resolve(request.result as T[]);
+          };
+          request.onerror = () => reject(request.error);
+        };
+      }),
+    table,
+  );
+}
+
+async function clearTable(page: Page, table: string): Promise<void> {
+  await page.evaluate(
+    (name) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('crm-chat-bridge');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const transaction = db.transaction(name, 'readwrite');
+          transaction.objectStore(name).clear();
+          transaction.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          transaction.onerror = () => reject(transaction.error);
+        };
+      }),
+    table,
+  );
+}
+
+/** What Chrome does to an idle or crashed MV3 worker: the target goes away, in-flight requests with it. */
+async function stopServiceWorker(context: BrowserContext, page: Page, extensionId: string): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const worker = targetInfos.find((target) => target.type === 'service_worker' && target.url.startsWith(`chrome-extension://${extensionId}/`));
+  expect(worker, 'the extension service worker target').toBeDefined();
+  await cdp.send('Target.closeTarget', { targetId: worker?.targetId ?? '' });
+  await cdp.detach();
+}
+
+async function contactsFor(sandbox: SandboxControl, crmId: string) {
+  return (await sandbox.state()).contacts.filter((contact) => contact.crm_id === crmId);
+}
+
+interface JournalRow {
+  crmId: string;
+  step: string;
+  attempts: number;
+  providerContactId?: string;
+}
+
+test.describe('Chat journal', () => {
+  test('worker stopped while its create-contact was out (the contact landed): the next click meets the 409, finds the contact through the lookup, one contact', async ({
+    extension,
+    sandbox,
+  }) => {
+    await extension.configure(demoOptions(sandbox, LOOKUP));
+    const lead = await sandbox.addLead({ id: uniqueLeadId('JRNL'), firstName: 'Journal', lastName: 'Create', phone: '+1 415 555 0178' });
+    // The sandbox creates the contact, then holds the answer: the worker is stopped before it arrives.
+    await sandbox.fault({ endpoint: 'createContact', afterHandling: true, delayMs: 6000 });
+    const page = await extension.context.newPage();
+    await page.goto(sandbox.crmLeadUrl(lead.id));
+    const options = await extensionPage(extension);
+
+    await leadActions(page).chat.click();
+    await expect.poll(async () => (await contactsFor(sandbox, lead.id)).length).toBe(1);
+    expect(await rows<JournalRow>(options, 'journal')).toEqual([expect.objectContaining({ crmId: lead.id, step: 'creating', attempts: 1 })]);
+    expect(await rows(options, 'contacts')).toEqual([]);
+
+    await stopServiceWorker(extension.context, page, extension.id);
+    await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'false', { timeout: 20_000 });
+
+    await leadActions(page).chat.click();
+    await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+    const [contact] = await contactsFor(sandbox, lead.id);
+    expect(await contactsFor(sandbox, lead.id)).toHaveLength(1);
+    expect(await sandbox.counts()).toMatchObject({ createContact: 2, getContactByCrmId: 1, assign: 1 });
+    expect(await rows(options, 'contacts')).toEqual([expect.objectContaining({ orgId: ORG, crmId: lead.id, providerContactId: contact?.id })]);
+    expect(await rows(options, 'journal')).toEqual([]);
+  });
+
+  test('worker stopped between create-contact and assign: the journal holds the contact id, the next click only assigns', async ({
+    extension,
+    sandbox,
+  }) => {
+    const lead = await sandbox.addLead({ id: uniqueLeadId('JRNL'), firstName: 'Journal', lastName: 'Assign', phone: '+1 415 555 0179' });
+    await sandbox.fault({ endpoint: 'assign', delayMs: 6000 });
+    const page = await extension.context.newPage();
+    await page.goto(sandbox.crmLeadUrl(lead.id));
+    const options = await extensionPage(extension);
+
+    await leadActions(page).chat.click();
+    await expect.poll(async () => (await sandbox.counts()).assign).toBe(1);
+    const [contact] = await contactsFor(sandbox, lead.id);
+    expect(await rows<JournalRow>(options, 'journal')).toEqual([
+      expect.objectContaining({ crmId: lead.id, step: 'assigning', providerContactId: contact?.id }),
+    ]);
+
+    await stopServiceWorker(extension.context, page, extension.id);
+    await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'false', { timeout: 20_000 });
+    await leadActions(page).chat.click();
+    await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+    expect(await contactsFor(sandbox, lead.id)).toHaveLength(1);
+    expect((await sandbox.counts()).createContact).toBe(1);
+    expect(await rows(options, 'journal')).toEqual([]);
+  });
+});
+
+test.describe('Mappings export / import (options page)', () => {
+  test('a browser without the mapping imports the exported file; its Chat then creates nothing', async ({ extension, sandbox }, testInfo) => {
+    const lead = await sandbox.addLead({ id: uniqueLeadId('MAP'), firstName: 'Map', lastName: 'Seed', phone: '+1 415 555 0180' });
+    const crm = await extension.context.newPage();
+    await crm.goto(sandbox.crmLeadUrl(lead.id));
+    await leadActions(crm).chat.click();
+    await expect(leadActions(crm).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+    const [contact] = await contactsFor(sandbox, lead.id);
+    // A cached login link must never reach the file.
+    const login = await extension.context.newPage();
+    await login.goto(sandbox.crmLeadUrl(lead.id));
+    await leadActions(login).login.click();
+    await expect(leadActions(login).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+
+    const options = await extensionPage(extension);
+    const download = options.waitForEvent('download');
+    await options.locator('#export-mappings').click();
+    const file = testInfo.outputPath('mappings.json');
+    await (await download).saveAs(file);
+    await expect(options.locator('#mappings-status')).toHaveText(/^Exported 1 contact, 1 chatroom and 1 assignment of organisation org_demo\.$/);
+    const text = readFileSync(file, 'utf8');
+    expect(JSON.parse(text)).toMatchObject({
+      format: 'crm-chat-bridge/mappings',
+      version: 1,
+      orgId: ORG,
+      contacts: [{ crmId: lead.id, providerContactId: contact?.id }],
+    });
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('/app/magic/');
+
+    // Another browser of the team: it knows nothing yet.
+    for (const table of ['contacts', 'contactChatrooms', 'assignments']) await clearTable(options, table);
+    await options.locator('#import-mappings').setInputFiles(file);
+    await expect(options.locator('#mappings-status')).toHaveText(
+      'Imported. Contacts: 1 added, 0 unchanged, 0 conflicting; chatrooms: 1 added, 0 unchanged, 0 conflicting; assignments: 1 added, 0 unchanged, 0 conflicting.',
+    );
+
+    await crm.reload();
+    await leadActions(crm).chat.click();
+    await expect(leadActions(crm).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+    expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 2 });
+  });
+
+  test('an import that disagrees with this browser keeps its value and lists the conflict', async ({ extension }, testInfo) => {
+    const options = await extensionPage(extension);
+    const file = testInfo.outputPath('other.json');
+    const document = {
+      format: 'crm-chat-bridge/mappings',
+      version: 1,
+      orgId: ORG,
+      exportedAt: new Date().toISOString(),
+      contacts: [{ crmId: 'L-CONFLICT', providerContactId: 'c_from_file', createdAt: 1 }],
+      chatrooms: [],
+      assignments: [],
+    };
+    await options.evaluate(
+      (row) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('crm-chat-bridge');
+          open.onsuccess = () => {
+            const transaction = open.result.transaction('contacts', 'readwrite');
+            transaction.objectStore('contacts').put(row);
+            transaction.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            transaction.onerror = () => reject(transaction.error);
+          };
+        }),
+      { orgId: ORG, crmId: 'L-CONFLICT', providerContactId: 'c_mine', createdAt: 1 },
+    );
+    writeFileSync(file, JSON.stringify(document));
+    await options.locator('#import-mappings').setInputFiles(file);
+    await expect(options.locator('#mappings-status')).toContainText('Contacts: 0 added, 0 unchanged, 1 conflicting');
+    await expect(options.locator('#mappings-conflicts')).toHaveText('contacts L-CONFLICT: here c_mine, in the file c_from_file');
+    expect(await rows(options, 'contacts')).toEqual([expect.objectContaining({ crmId: 'L-CONFLICT', providerContactId: 'c_mine' })]);
+  });
+});
