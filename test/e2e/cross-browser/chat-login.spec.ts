@@ -118,6 +118,31 @@ test.describe('Chat', () => {
     expect(await crm.toast()).toBeNull();
   });
 
+  test('a page posting messages shaped like ours, or calling runtime APIs, triggers nothing', async ({ driver, sandbox }) => {
+    const lead = await sandbox.addLead({ id: uniqueLeadId(), firstName: 'Mal', lastName: 'Ory', phone: '+1 415 555 0104' });
+    const crm = await driver.newPage(sandbox.crmLeadUrl(lead.id));
+    await expect.poll(() => crm.count('crm-chat-bridge')).toBe(1);
+    const attempts = await crm.evaluate((crmId) => {
+      const lead = { profileId: 'demo', crmId, firstName: 'Mal', lastName: 'Ory', phone: '+14155550104' };
+      // @webext-core/messaging's wire format, as a page could copy it from our bundle.
+      for (const type of ['openChat', 'login']) {
+        const message = { id: 1, type, data: lead, timestamp: Date.now() };
+        window.postMessage(message, '*');
+        window.postMessage(JSON.stringify(message), '*');
+        document.dispatchEvent(new CustomEvent(type, { detail: lead }));
+        document.querySelector('crm-chat-bridge')?.dispatchEvent(new CustomEvent('message', { detail: message, bubbles: true }));
+      }
+      // Pages get no runtime messaging to the extension (no externally_connectable).
+      const runtime = (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime;
+      return { runtimeSendMessage: typeof runtime?.sendMessage };
+    }, lead.id);
+    expect(attempts.runtimeSendMessage).toBe('undefined');
+    // Give a (wrongly) triggered action time to reach the sandbox before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await sandbox.counts()).toMatchObject({ createContact: 0, assign: 0, magicLink: 0 });
+    expect(await crm.toast()).toBeNull();
+  });
+
   test('the buttons sit next to the dialer, once', async ({ driver, sandbox }) => {
     const lead = await sandbox.addLead({ id: uniqueLeadId(), firstName: 'Ada', lastName: 'Byron' });
     const crm = await driver.newPage(sandbox.crmLeadUrl(lead.id));

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { startBackground } from '../../lib/background/main';
+import { type Sandbox, startSandbox } from '../../sandbox/server';
+
+/**
+ * Secrets stay in the background (issue 5, security). The real background — its message handlers, sender
+ * checks, provider client, store — runs under WXT's fake browser and talks to the real sandbox over HTTP.
+ * Every message a content script may send is sent the way the browser delivers it (runtime.onMessage with a
+ * sender), and every reply is serialised and searched for the token and for the magic link the provider
+ * issued. Messages from the wrong sender are refused.
+ */
+
+const TOKEN = 'sandbox-token-demo';
+const ORG = 'org_demo';
+
+let sandbox: Sandbox;
+let crmUrl: string;
+/** Everything the background answered, as the receiving side would see it on the wire. */
+const wire: string[] = [];
+const toContentScripts: unknown[] = [];
+
+async function send(type: string, data: unknown, sender: Record<string, unknown>): Promise<{ res?: unknown; err?: { message?: string } }> {
+  let reply: unknown;
+  const answered = new Promise<void>((resolve) => {
+    const sendResponse = (response: unknown) => {
+      reply = response;
+      resolve();
+    };
+    void fakeBrowser.runtime.onMessage.trigger({ id: wire.length + 1, type, data, timestamp: Date.now() }, sender, sendResponse);
+  });
+  await answered;
+  wire.push(JSON.stringify(reply));
+  return reply as { res?: unknown; err?: { message?: string } };
+}
+
+const contentScript = () => ({ id: fakeBrowser.runtime.id, url: crmUrl, tab: { id: 7, url: crmUrl }, frameId: 0 });
+const optionsPage = () => ({ id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/options.html') });
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, quiet: true });
+  crmUrl = `${sandbox.url.replace('127.0.0.1', 'localhost')}/crm/leads/L-1001`;
+  fakeBrowser.reset();
+  // @webext-core/messaging listens on the global `chrome`; in the extension that is the browser's.
+  vi.stubGlobal('chrome', fakeBrowser);
+  // Chromium hides storage.local (which holds the token) from content scripts when asked: see the test below.
+  vi.spyOn(fakeBrowser.storage.local, 'setAccessLevel').mockResolvedValue(undefined);
+  // Admin-rule host registration is not under test here (test/unit/background/rule-hosts.test.ts).
+  vi.spyOn(fakeBrowser.scripting, 'getRegisteredContentScripts').mockImplementation(async () => []);
+  vi.spyOn(fakeBrowser.permissions.onAdded, 'addListener').mockImplementation(() => undefined);
+  vi.spyOn(fakeBrowser.permissions.onRemoved, 'addListener').mockImplementation(() => undefined);
+  // The background may message tabs; nothing it sends there may carry a secret either.
+  vi.spyOn(fakeBrowser.tabs, 'sendMessage').mockImplementation(async (_tabId: number, message: unknown) => {
+    toContentScripts.push(message);
+    return undefined;
+  });
+  await fakeBrowser.storage.local.set({
+    agentOptions: {
+      providerApiUrl: sandbox.url,
+      providerDashboardUrl: `${sandbox.url}/app`,
+      orgId: ORG,
+      apiToken: TOKEN,
+      agents: [{ email: 'alice@example.com', providerUserId: 'u_alice', name: 'Alice Agent' }],
+      agentEmail: 'alice@example.com',
+    },
+  });
+  startBackground();
+});
+
+afterAll(async () => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  await sandbox.close();
+});
+
+describe('what reaches content scripts and pages', () => {
+  it('asks the browser to keep storage.local (the token) away from content scripts', () => {
+    expect(fakeBrowser.storage.local.setAccessLevel).toHaveBeenCalledWith({ accessLevel: 'TRUSTED_CONTEXTS' });
+  });
+
+  it('never contains the token or a magic link, across every message a content script may send', async () => {
+    const lead = { profileId: 'demo', crmId: 'L-1001', firstName: 'Ada', lastName: 'Lovelace', phone: '(415) 555-0132', email: 'ada@example.com' };
+
+    const setup = await send('getPageSetup', undefined, contentScript());
+    expect(setup.res).toMatchObject({ defaultCountry: 'US' });
+    const chat = await send('openChat', lead, contentScript());
+    expect(chat.res).toMatchObject({ ok: true });
+    const again = await send('openChat', lead, contentScript());
+    expect(again.res).toMatchObject({ ok: true });
+    const login = await send('login', undefined, contentScript());
+    expect(login.res).toMatchObject({ ok: true });
+    const cached = await send('login', undefined, contentScript());
+    expect(cached.res).toMatchObject({ ok: true });
+    // The options page is ours, but it gets a masked token too.
+    const settings = await send('getSettings', undefined, optionsPage());
+    expect(settings.res).toMatchObject({ apiTokenHint: '••••demo' });
+    const exported = await send('exportMappings', undefined, optionsPage());
+    expect(exported.res).toMatchObject({ ok: true });
+
+    // The magic link the provider issued went to the browser's tab (to log the dashboard in), nowhere else.
+    const counts = (await (await fetch(`${sandbox.url}/__sandbox/counts`)).json()) as Record<string, number>;
+    expect(counts).toMatchObject({ createContact: 1, assign: 2, magicLink: 1 });
+    const tabs = await fakeBrowser.tabs.query({});
+    // The sandbox's magic links look like <base>/app/magic/<secret>.
+    // (One link: the second Login reused the cached one. The fake browser keeps a tab per open.)
+    const magicLinks = [...new Set(tabs.map((tab) => tab.url ?? '').filter((url) => url.includes('/app/magic/')))];
+    expect(magicLinks).toHaveLength(1);
+    const secret = magicLinks[0]?.split('/app/magic/')[1] ?? '';
+    expect(secret.length).toBeGreaterThan(10);
+
+    const traffic = [...wire, ...toContentScripts.map((message) => JSON.stringify(message))].join('\n');
+    expect(wire.length).toBe(7);
+    expect(traffic).not.toContain(TOKEN);
+    expect(traffic).not.toContain(secret);
+    expect(traffic).not.toMatch(/magic[_-]?link"?\s*:\s*"http/i);
+  });
+
+  it.each([
+    ['another extension', 'openChat', () => ({ ...contentScript(), id: 'some-other-extension' })],
+    ['a tab no CRM profile claims', 'openChat', () => ({ id: fakeBrowser.runtime.id, url: 'https://evil.example/leads/1', tab: { id: 9, url: 'https://evil.example/leads/1' } })],
+    ['a content script asking for the settings', 'getSettings', contentScript],
+    ['a content script asking to export the mappings', 'exportMappings', contentScript],
+    ['a content script asking to save settings', 'saveSettings', contentScript],
+  ])('refuses %s', async (_name, type, sender) => {
+    const reply = await send(type, type === 'openChat' ? { profileId: 'demo', crmId: 'L-1002' } : { apiToken: 'x' }, sender());
+    expect(reply.res).toBeUndefined();
+    expect(reply.err?.message ?? '').toMatch(/only|not|refus|untrusted/i);
+    expect(JSON.stringify(reply)).not.toContain(TOKEN);
+  });
+});
