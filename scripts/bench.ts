@@ -358,7 +358,7 @@ function pageCostRows(): { rows: Row[]; gzipped: number } {
   ];
   if (!SMOKE && !flag('no-detection')) {
     // The detection benchmark (issue 3) in its own browser, so its mutation storm does not share this one.
-    const detection = spawnSync('npx', ['tsx', 'scripts/bench-detection.ts', '--runs', String(Math.max(20, RUNS))], { encoding: 'utf8', env: process.env });
+    const detection = spawnSync('npx', ['tsx', 'scripts/bench-detection.ts'], { encoding: 'utf8', env: process.env });
     for (const line of detection.stdout.split('\n').filter((text) => text.startsWith('| ('))) {
       const cells = line.split('|').map((cell) => cell.trim()).filter(Boolean);
       if (cells[0]?.startsWith('(c)')) continue;
