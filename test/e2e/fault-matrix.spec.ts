@@ -94,6 +94,23 @@ async function chat(page: Page) {
   await expect(leadActions(page).toast).toBeVisible({ timeout: 20_000 });
 }
 
+/** Configures, injects the row's fault, opens a new lead and clicks Chat once: what the agent saw, and the calls before. */
+async function chatUnderFault(
+  extension: Extension,
+  sandbox: SandboxControl,
+  spec: { options?: Record<string, unknown>; inject: Record<string, unknown> },
+  prefix: string,
+) {
+  if (spec.options) await extension.configure(demoOptions(sandbox, spec.options));
+  const lead = await newLead(sandbox, prefix);
+  await sandbox.fault(spec.inject);
+  const page = await extension.context.newPage();
+  await page.goto(sandbox.crmLeadUrl(lead.id));
+  const base = await callsSince(sandbox);
+  await chat(page);
+  return { lead, page, base, seen: await toastText(page) };
+}
+
 /** The lookup an admin can configure for 409s without an id (the sandbox serves this route). */
 const LOOKUP = { contactLookupUrlTemplate: '{API_URL}/v1/orgs/{ORG_ID}/contacts?crm_id={CRM_ID}' };
 
@@ -143,14 +160,7 @@ test.describe('fault matrix: one Chat click per fault', () => {
     },
   ]) {
     test(`${spec.fault}: retried automatically, one contact`, async ({ extension, sandbox }) => {
-      if (spec.options) await extension.configure(demoOptions(sandbox, spec.options));
-      const lead = await newLead(sandbox, 'AUTO');
-      await sandbox.fault(spec.inject);
-      const page = await extension.context.newPage();
-      await page.goto(sandbox.crmLeadUrl(lead.id));
-      const base = await callsSince(sandbox);
-      await chat(page);
-      const seen = await toastText(page);
+      const { lead, page, base, seen } = await chatUnderFault(extension, sandbox, spec, 'AUTO');
       expect(seen).toMatch(spec.first);
       await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'true');
       expect(await callsSince(sandbox, base)).toMatchObject(spec.counts);
@@ -203,14 +213,7 @@ test.describe('fault matrix: one Chat click per fault', () => {
     },
   ]) {
     test(`${spec.fault}: a clear toast, then Retry or Chat again finishes with one contact`, async ({ extension, sandbox }) => {
-      if (spec.options) await extension.configure(demoOptions(sandbox, spec.options));
-      const lead = await newLead(sandbox, 'FAIL');
-      await sandbox.fault(spec.inject);
-      const page = await extension.context.newPage();
-      await page.goto(sandbox.crmLeadUrl(lead.id));
-      const base = await callsSince(sandbox);
-      await chat(page);
-      const seen = await toastText(page);
+      const { lead, page, base, seen } = await chatUnderFault(extension, sandbox, spec, 'FAIL');
       expect(seen).toMatch(spec.first);
       await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'false');
       await expect(leadActions(page).toast.locator('[data-ccb="retry"]')).toHaveCount(spec.retryButton ? 1 : 0);
