@@ -131,25 +131,34 @@ describe('provisioning 1,000 agents against the sandbox', () => {
     const run1Failed = run1.result.results.filter((row) => row.status === 'failed');
     expect(run1Failed.length).toBe(USERS - run1.result.counts.created - run1.result.counts.existed);
     expect(new Set(run1Failed.map((row) => row.errorCode))).toEqual(new Set(['INTERRUPTED']));
-    // The three lost answers were resolved through the lookup, with the sandbox's ids.
-    const viaLookup = run1.result.results.filter((row) => row.status === 'existed');
-    expect(viaLookup).toHaveLength(3);
-    for (const row of viaLookup) expect(row).toMatchObject({ errorCode: '4090001', providerUserId: expect.stringMatching(/^u_/) });
+    // Lost answers are resolved through the lookup, with the sandbox's ids. How many rows that is depends on
+    // timing: the three "created, answer lost" faults usually hit three rows, but on a slow machine a fast
+    // retry can reach the queue first and take two of them (its second try meets 409 → 504). Either way each
+    // such row is looked up once, and the invariants below are exact.
+    const run1Lookups = run1.result.results.filter((row) => row.status === 'existed');
+    for (const row of run1Lookups) expect(row).toMatchObject({ errorCode: '4090001', providerUserId: expect.stringMatching(/^u_/) });
 
     // Run 1, resumed: the same command finishes the job without touching what run 1 did.
     const resumed = await run('run 1 resumed');
     expect(resumed.result.exitCode).toBe(0);
+    // A row stopped mid-retry may have been created before its answer was lost: the resume looks it up.
+    const resumeLookups = resumed.result.results.filter((row) => row.errorCode === '4090001');
+    for (const row of resumeLookups) expect(row).toMatchObject({ status: 'existed', providerUserId: expect.stringMatching(/^u_/) });
+    const lookups = run1Lookups.length + resumeLookups.length;
+    expect(lookups).toBeGreaterThanOrEqual(1);
+    expect(lookups).toBeLessThanOrEqual(3);
     const resumedStatus = byStatus(resumed.result.results);
     expect(resumedStatus).toEqual({
-      existed: run1.result.counts.created + run1.result.counts.existed,
-      created: run1Failed.length,
+      existed: run1.result.counts.created + run1.result.counts.existed + resumeLookups.length,
+      created: run1Failed.length - resumeLookups.length,
       invalid: 3,
     });
     console.log(`[provision] wall time for ${USERS} users (run 1 + resume): ${(run1.ms + resumed.ms).toFixed(0)} ms`);
 
     const countsAfterRun1 = await control('GET', 'counts');
     expect(countsAfterRun1.createUser).toBe(USERS + faultedCreates);
-    expect(countsAfterRun1.getUserByEmail).toBe(3);
+    // Every faulted call is one extra create, however the faults were spread over rows; one lookup per row.
+    expect(countsAfterRun1.getUserByEmail).toBe(lookups);
 
     // Run 2: nothing left to do, and not a single request.
     const run2 = await run('run 2');
@@ -188,12 +197,12 @@ describe('provisioning 1,000 agents against the sandbox', () => {
     expect(agents[6]).toEqual({ email: emailOf(7), providerUserId: idByEmail.get(emailOf(7)), crmUserId: 'CRM-0007', name: 'Agent, 7 Last7' });
     expect(agents[2]).toEqual({ email: emailOf(3), providerUserId: idByEmail.get(emailOf(3)), name: 'First3 Last3' });
 
-    // Passwords: one per user this tool created (not the three found by lookup), owner-only, nowhere else.
+    // Passwords: one per user this tool created (not those found by lookup), owner-only, nowhere else.
     const passwordsPath = join(dir, 'passwords.csv');
     expect(statSync(passwordsPath).mode & 0o777).toBe(0o600);
     const passwords = parse(readFileSync(passwordsPath), { columns: true }) as Array<{ email: string; password: string }>;
-    expect(passwords).toHaveLength(USERS - 3);
-    expect(new Set(passwords.map((row) => row.email)).size).toBe(USERS - 3);
+    expect(passwords).toHaveLength(USERS - lookups);
+    expect(new Set(passwords.map((row) => row.email)).size).toBe(USERS - lookups);
     const elsewhere = [
       readFileSync(join(dir, 'users.provision-report.csv'), 'utf8'),
       readFileSync(join(dir, 'users.provision-state.json'), 'utf8'),
