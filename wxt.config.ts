@@ -28,7 +28,12 @@ export default defineConfig({
   imports: false,
   // CCB_OUT_DIR lets parallel builds (e.g. two test runs) keep apart.
   outDir: process.env.CCB_OUT_DIR ?? (devHosts ? '.output/dev-hosts' : '.output'),
-  vite: () => ({ plugins: [preact()] }),
+  vite: () => ({
+    plugins: [preact()],
+    // The injected UI's shadow root is closed in release builds and open only in this test flavour, so the
+    // e2e automation can read inside it (components/mount-in-shadow.tsx explains).
+    define: { 'import.meta.env.CCB_SHADOW_MODE': JSON.stringify(devHosts ? 'open' : 'closed') },
+  }),
   manifest: ({ browser }) => ({
     name: 'CRM Chat Bridge',
     description: 'Chat and Login buttons on CRM lead pages that open the right Saleschat chatroom.',

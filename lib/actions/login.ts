@@ -1,5 +1,6 @@
 import { requireAgent, requireProviderConfig } from '../config/resolve';
 import type { ActionOutcome } from '../messaging';
+import { rememberSecret } from '../redact';
 import { SingleFlight } from '../single-flight';
 import type { ActionContext } from './context';
 import { failureOutcome } from './outcome';
@@ -28,6 +29,8 @@ async function runLogin(ctx: ActionContext): Promise<ActionOutcome> {
     await ctx.store.saveMagicLink(provider.orgId, agent.providerUserId, fresh.url, fresh.expiresAt);
     link = fresh.url;
   }
+  // From here on, any text that quotes the link (e.g. the browser failing to open it) is redacted.
+  rememberSecret(link);
   await ctx.showInDashboard(link, provider.providerDashboardUrl);
   return { ok: true, message: `Saleschat opened, logged in as ${agent.email ?? agent.providerUserId}.` };
 }

@@ -3,6 +3,7 @@ import type { ActionOutcome } from '../messaging';
 import type { Endpoint } from '../provider/client';
 import { ProviderError } from '../provider/errors';
 import { LeadDataError } from '../phone';
+import { redactOutcome } from '../redact';
 import { storageFailure } from '../store/errors';
 
 /** A refusal decided before calling the provider (e.g. reassigning is not allowed). */
@@ -20,8 +21,15 @@ const STEP: Record<Endpoint, string> = {
   getContactByCrmId: 'Looking up the existing Saleschat contact failed',
 };
 
-/** Turns any failure into the message the agent reads. Never includes the token or a magic link. */
+/**
+ * Turns any failure into the message the agent reads. Never includes the token or a magic link: whatever
+ * an error quotes (a provider echoing the token, a browser quoting the link it could not open) is redacted.
+ */
 export function failureOutcome(error: unknown): ActionOutcome {
+  return redactOutcome(describeFailure(error));
+}
+
+function describeFailure(error: unknown): ActionOutcome {
   if (error instanceof ConfigError || error instanceof LeadDataError || error instanceof ActionRefused) {
     return { ok: false, message: error.message, retryable: false };
   }

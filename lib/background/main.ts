@@ -10,6 +10,7 @@ import { ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedC
 import { CONFIG_DEFAULTS } from '../config/schema';
 import { type ActionOutcome, LeadSchema, MappingImportRequestSchema, onMessage, SettingsChangeSchema, type SettingsView } from '../messaging';
 import { SaleschatClient } from '../provider/client';
+import { redact } from '../redact';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
 import { type RuleHostsInput, serializedRuleSync, syncRuleContentScripts } from './rule-hosts';
@@ -50,7 +51,7 @@ export function startBackground(): void {
         console.warn(`CRM Chat Bridge: ${report.differs} interrupted chat(s) knew another contact than the stored mapping; the mapping was kept.`);
       }
     })
-    .catch((error) => console.warn(`CRM Chat Bridge: could not read the chat journal: ${String(error)}`));
+    .catch((error) => console.warn(redact(`CRM Chat Bridge: could not read the chat journal: ${String(error)}`)));
 
   onMessage('openChat', async ({ data, sender }) => {
     assertCrmContentScript(sender, runtimeId, await activeCrmProfiles());
@@ -85,7 +86,7 @@ export function startBackground(): void {
     return syncRuleContentScripts(rules, BUILT_IN_MATCHES, CONTENT_SCRIPT_FILE, browser as unknown as Parameters<typeof syncRuleContentScripts>[3]);
   });
   const resync = () => {
-    syncRules().catch((error) => console.warn(`CRM Chat Bridge: could not register the content script for admin rules: ${String(error)}`));
+    syncRules().catch((error) => console.warn(redact(`CRM Chat Bridge: could not register the content script for admin rules: ${String(error)}`)));
   };
   resync();
   browser.storage.onChanged.addListener((changes, area) => {

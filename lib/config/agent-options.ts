@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
+import { redact, rememberSecret } from '../redact';
 import { type ResolvedConfig, resolveConfig } from './resolve';
 import { type ConfigKey, ConfigSchema, CONFIG_KEYS } from './schema';
 
@@ -23,7 +24,7 @@ export async function readPolicy(): Promise<Record<string, unknown>> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (!/manifest not found|not supported|no managed/i.test(message)) {
-      console.warn(`CRM Chat Bridge: could not read administrator policy (${message}); continuing without it.`);
+      console.warn(redact(`CRM Chat Bridge: could not read administrator policy (${message}); continuing without it.`));
     }
     return {};
   }
@@ -32,6 +33,9 @@ export async function readPolicy(): Promise<Record<string, unknown>> {
 /** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */
 export async function loadConfig(): Promise<ResolvedConfig> {
   const [policy, agent] = await Promise.all([readPolicy(), agentOptionsItem.getValue()]);
+  // The token as set in either layer (even one the schema refuses): masked in every message and log line.
+  rememberSecret(policy.apiToken);
+  rememberSecret(agent.apiToken);
   return resolveConfig({ policy, agent });
 }
 

@@ -127,4 +127,27 @@ describe('what reaches content scripts and pages', () => {
     expect(reply.err?.message ?? '').toMatch(/only|not|refus|untrusted/i);
     expect(JSON.stringify(reply)).not.toContain(TOKEN);
   });
+
+  it('failure replies carry neither: a provider echoing the token, a browser quoting the link it could not open', async () => {
+    const start = wire.length;
+    const echo = `token ${TOKEN} (Bearer ${TOKEN}) may not create contacts`;
+    const fault = { endpoint: 'createContact', status: 403, body: { error_code: 4030001, error_message: 'FORBIDDEN', error_description: echo, payload: {} } };
+    await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+    const lead = { profileId: 'demo', crmId: 'L-1003', firstName: 'Eve', lastName: 'Echo', phone: '(415) 555-0133' };
+    const chat = await send('openChat', lead, contentScript());
+    expect(chat.res).toMatchObject({ ok: false, errorCode: 4030001, message: expect.stringContaining('may not create contacts') });
+
+    // Login with the cached link, and the browser refusing to open it, quoting it (as Firefox's tabs.create does).
+    const link = (await fakeBrowser.tabs.query({})).map((tab) => tab.url ?? '').find((url) => url.includes('/app/magic/')) ?? '';
+    expect(link).not.toBe('');
+    vi.spyOn(fakeBrowser.tabs, 'create').mockImplementationOnce(async ({ url }) => {
+      throw new Error(`Illegal URL: ${url}`);
+    });
+    const login = await send('login', undefined, contentScript());
+    expect(login.res).toMatchObject({ ok: false, message: expect.stringContaining('Illegal URL') });
+
+    const replies = wire.slice(start).join('\n');
+    expect(replies).not.toContain(TOKEN);
+    expect(replies).not.toContain(link.split('/app/magic/')[1]);
+  });
 });

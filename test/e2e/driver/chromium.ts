@@ -14,16 +14,17 @@ export interface LaunchedChromium {
   id: string;
 }
 
-export async function launchWithExtension(): Promise<LaunchedChromium> {
-  if (!existsSync(path.join(CHROME_EXTENSION_DIR, 'manifest.json'))) {
-    throw new Error(`No built extension at ${CHROME_EXTENSION_DIR}: run "CCB_DEV_HOSTS=1 npx wxt build" (npm test does).`);
+/** `extensionDir`: the dev-hosts build unless a spec tests another (e.g. the release build). */
+export async function launchWithExtension(extensionDir = CHROME_EXTENSION_DIR): Promise<LaunchedChromium> {
+  if (!existsSync(path.join(extensionDir, 'manifest.json'))) {
+    throw new Error(`No built extension at ${extensionDir}: run "CCB_DEV_HOSTS=1 npx wxt build" (npm test does).`);
   }
   const context = await chromium.launchPersistentContext('', {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      `--disable-extensions-except=${CHROME_EXTENSION_DIR}`,
-      `--load-extension=${CHROME_EXTENSION_DIR}`,
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
       '--no-sandbox',
       '--disable-gpu',
       '--no-first-run',
@@ -42,8 +43,8 @@ export class ChromiumDriver implements ExtensionDriver {
 
   private constructor(readonly launched: LaunchedChromium) {}
 
-  static async launch(): Promise<ChromiumDriver> {
-    return new ChromiumDriver(await launchWithExtension());
+  static async launch(extensionDir?: string): Promise<ChromiumDriver> {
+    return new ChromiumDriver(await launchWithExtension(extensionDir));
   }
 
   get context(): BrowserContext {
