@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ProviderError } from './errors';
-import { type RetryOptions, withRetry } from './retry';
+import { type GiveUpEvent, type RetryOptions, withRetry } from './retry';
 import {
   type AssignResult,
   ContactSchema,
@@ -35,8 +35,12 @@ export interface ProviderSettings {
 export interface ClientRetryOptions extends Omit<RetryOptions, 'budgetMs' | 'now' | 'signal'> {
   /**
    * The time one user action may take, waits included. The background makes one client per action, so
-   * every call this client makes (create contact, then assign) draws on the same budget: a slow provider
-   * ends in a clear error the agent can retry, not in a spinner that never stops.
+   * every call this client makes (create contact, then assign) draws on the same budget, counted from its
+   * first request; the try that would run past it is cut short. A slow provider thus ends in a clear error
+   * ("did not respond in time", kind `timeout`, so the toast offers Retry), not in a spinner that never
+   * stops. The background uses 20 000 ms (lib/background/main.ts): room for a Chat's two calls with a retry
+   * each at the default 8 s request timeout, well under what an agent watching a button will wait, while
+   * 3 tries × 8 s for a single call alone would not fit.
    */
   actionBudgetMs: number;
 }
@@ -63,8 +67,8 @@ export interface CreateUserInput {
  * the token. Every response is validated; every failure is a `ProviderError`.
  */
 export class SaleschatClient {
-  /** When this client's first request started: the action budget counts from here. */
-  private firstRequestAt: number | undefined;
+  /** When the action budget ends: set by this client's first request (one client serves one user action). */
+  private deadline: number | undefined;
 
   constructor(
     private readonly settings: ProviderSettings,
@@ -135,36 +139,71 @@ export class SaleschatClient {
   }
 
   /**
-   * A call with its retries. createContact is retried too: if a lost answer hid a created contact, the retry
-   * meets the provider's crm_id uniqueness (409), which the chat action resolves to that contact.
+   * A call with its retries, within what is left of the action's budget. createContact is retried too: if a
+   * lost answer hid a created contact, the retry meets the provider's crm_id uniqueness and fails with a
+   * 409 like any other (status 409, the provider's payload), which the chat action must read as "already
+   * exists" (lib/actions/chat.ts). Assign (v3) is idempotent and magicLink a GET, so both are safe to repeat.
    */
   private async request(endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
     const retry = this.settings.retry;
-    if (!retry) return this.exchange(endpoint, method, path, body);
-    this.firstRequestAt ??= this.now();
+    const timeoutMs = this.settings.requestTimeoutMs;
+    if (!retry) return this.exchange(endpoint, method, path, body, timeoutMs);
     const { actionBudgetMs, ...options } = retry;
-    let tries = 1;
+    this.deadline ??= this.now() + actionBudgetMs;
+    const deadline = this.deadline;
+    let tries = 0;
+    let previous: ProviderError | undefined;
+    let gaveUp: GiveUpEvent | undefined;
     try {
-      return await withRetry(() => this.exchange(endpoint, method, path, body), {
-        ...options,
-        budgetMs: actionBudgetMs - (this.now() - this.firstRequestAt),
-        now: this.now,
-        onRetry: (event) => {
-          tries = event.attempt + 1;
-          options.onRetry?.(event);
+      return await withRetry(
+        async () => {
+          const left = deadline - this.now();
+          if (left <= 0) throw new OutOfTime(false);
+          tries += 1;
+          // The last try of an action gets only the time that is left, so the budget is a bound, not a hint.
+          if (left >= timeoutMs) return await this.exchange(endpoint, method, path, body, timeoutMs);
+          try {
+            return await this.exchange(endpoint, method, path, body, left);
+          } catch (error) {
+            if (error instanceof ProviderError && error.kind === 'timeout') throw new OutOfTime(true);
+            throw error;
+          }
         },
-      });
+        {
+          ...options,
+          budgetMs: deadline - this.now(),
+          now: this.now,
+          onRetry: (event) => {
+            previous = event.error;
+            options.onRetry?.(event);
+          },
+          onGiveUp: (event) => {
+            gaveUp = event;
+            options.onGiveUp?.(event);
+          },
+        },
+      );
     } catch (error) {
-      if (!(error instanceof ProviderError) || tries === 1) throw error;
-      throw new ProviderError(error.kind, `${error.message} (gave up after ${tries} tries)`, { ...error.details, attempts: tries });
+      if (error instanceof OutOfTime) {
+        // Cut off mid-try: that try got no answer, so what an earlier try got is not "the last answer".
+        throw outOfTimeError(endpoint, actionBudgetMs, tries, error.cutOff ? undefined : previous);
+      }
+      if (gaveUp?.reason === 'budget') throw outOfTimeError(endpoint, actionBudgetMs, tries, gaveUp.error);
+      if (gaveUp?.reason === 'attempts') {
+        const last = gaveUp.error;
+        throw new ProviderError(last.kind, `${last.message} (gave up after ${tries} tries)`, { ...last.details, attempts: tries });
+      }
+      // A final answer (401, 403, 404, 409, 500, an unreadable body, ...) is passed on exactly as it came,
+      // whether or not earlier tries failed: a 409 after a retried create must look like any other 409.
+      throw error;
     }
   }
 
   /** One HTTP exchange: timeout, error mapping, JSON parsing. Returns the parsed body (undefined if empty). */
-  private async exchange(endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
+  private async exchange(endpoint: Endpoint, method: string, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
     const url = `${this.settings.apiUrl}${path}`;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.settings.requestTimeoutMs);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: Response;
     let text: string;
     try {
@@ -207,6 +246,34 @@ export class SaleschatClient {
 }
 
 const enc = encodeURIComponent;
+
+/**
+ * Thrown inside the retry loop when the action's budget is spent. Deliberately not a ProviderError, so
+ * withRetry rethrows it at once instead of weighing another try; request() turns it into the agent's error.
+ */
+class OutOfTime extends Error {
+  constructor(readonly cutOff: boolean) {
+    super('action budget spent');
+  }
+}
+
+/**
+ * "Saleschat did not respond in time": kind `timeout` (so the toast offers Retry, and the chat journal treats
+ * the step's outcome as unknown), naming the budget, the tries and what the last try got; the last answer's
+ * status and provider error code stay in the details so the toast can still show them.
+ */
+function outOfTimeError(endpoint: Endpoint, actionBudgetMs: number, tries: number, last: ProviderError | undefined): ProviderError {
+  const spent = tries === 0 ? 'none left for this step' : `${tries} ${tries === 1 ? 'try' : 'tries'}`;
+  const got = last ? `; last: ${last.message}` : tries > 0 ? '; the last try got no answer' : '';
+  const wait = last?.details.retryAfterMs;
+  const asked = wait === undefined ? '' : `; Saleschat asked to wait ${Math.ceil(wait / 1000)} s`;
+  return new ProviderError('timeout', `Saleschat did not respond in time (${actionBudgetMs / 1000} s allowed per action, ${spent}${got}${asked})`, {
+    ...last?.details,
+    endpoint,
+    attempts: tries,
+    actionBudgetMs,
+  });
+}
 
 type ParsedBody = { kind: 'empty'; value: undefined } | { kind: 'json'; value: unknown } | { kind: 'invalid'; text: string };
 
@@ -267,7 +334,17 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/**
+ * Total: a fetch can reject with anything (a polyfill's plain object, a cross-compartment error in Firefox),
+ * and String() throws on some values (no prototype, a throwing toString); that must not turn a connection
+ * failure into "something unexpected" (found by test/unit/fuzz/client-retry.fuzz.test.ts).
+ */
 function describeNetworkError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message || 'connection failed';
+  let message: unknown;
+  try {
+    message = error instanceof Error ? error.message : String(error);
+  } catch {
+    message = undefined;
+  }
+  return typeof message === 'string' && message ? message : 'connection failed';
 }

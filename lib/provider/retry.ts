@@ -14,8 +14,9 @@ export interface RetryOptions {
   /** Ceiling of the drawn back-off. A longer Retry-After still wins. Default 10 000. */
   maxDelayMs?: number;
   /**
-   * Overall time from the first try: no new try is started whose wait would end after it. Default 60 000.
-   * Keeps a stuck provider from turning one call into minutes of waiting.
+   * Overall time from the first try: no new try is started whose wait would end at or after it (a try that
+   * starts as the budget ends has no time left to get an answer). Default 60 000. Keeps a stuck provider from
+   * turning one call into minutes of waiting.
    */
   budgetMs?: number;
   signal?: AbortSignal;
@@ -25,6 +26,18 @@ export interface RetryOptions {
   now?: () => number;
   /** Called before each wait; for counting and logging, never for changing the decision. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Called when a retryable error is rethrown because attempts or budget ran out (not for final errors),
+   * so a caller can tell "the provider kept failing" from "we ran out of time" without re-deriving the rule.
+   */
+  onGiveUp?: (event: GiveUpEvent) => void;
+}
+
+export interface GiveUpEvent {
+  /** The try that failed last, 1-based. */
+  attempt: number;
+  reason: 'attempts' | 'budget';
+  error: ProviderError;
 }
 
 export interface RetryEvent {
@@ -60,9 +73,16 @@ export async function withRetry<T>(task: (attempt: number) => Promise<T>, option
     try {
       return await task(attempt);
     } catch (error) {
-      if (!isProviderError(error) || !error.retryable || attempt >= maxAttempts) throw error;
+      if (!isProviderError(error) || !error.retryable) throw error;
+      if (attempt >= maxAttempts) {
+        options.onGiveUp?.({ attempt, reason: 'attempts', error });
+        throw error;
+      }
       const delayMs = backoffDelay(attempt, { baseDelayMs, maxDelayMs, random, retryAfterMs: error.details.retryAfterMs });
-      if (now() - started + delayMs > budgetMs) throw error;
+      if (now() - started + delayMs >= budgetMs) {
+        options.onGiveUp?.({ attempt, reason: 'budget', error });
+        throw error;
+      }
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.signal);
     }

@@ -10,7 +10,8 @@ import { ContactSchema, ErrorRespDtoSchema, parseAssign, parseMagicLink, parseTi
  * — never a TypeError that would surface as "something unexpected".
  */
 
-const RUNS = { numRuns: 300 };
+// FUZZ_RUNS=20000 for a longer hunt; the default keeps the unit suite fast.
+const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 300) };
 const body = fc.oneof(fc.jsonValue(), fc.anything(), fc.webUrl(), fc.record({ magic_link: fc.oneof(fc.webUrl(), fc.anything()), expiry: fc.anything() }));
 
 describe('response parsers on random bodies', () => {

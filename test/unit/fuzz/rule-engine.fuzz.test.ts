@@ -12,7 +12,8 @@ import { CrmRuleSchema } from '../../../lib/crm/rules/schema';
  * (which would take the content script, or the background's config resolution, down with it).
  */
 
-const RUNS = { numRuns: 300 };
+// FUZZ_RUNS=20000 for a longer hunt; the default keeps the unit suite fast.
+const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 300) };
 
 /** Strings that stress patterns and regexes: URL syntax, regex metacharacters, unicode, empties. */
 const nasty = fc.oneof(

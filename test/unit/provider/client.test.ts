@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ClientRetryOptions, SaleschatClient } from '../../../lib/provider/client';
+import { failureOutcome } from '../../../lib/actions/outcome';
 import { ProviderError } from '../../../lib/provider/errors';
 
 interface Recorded {
@@ -127,6 +128,21 @@ describe('SaleschatClient error mapping', () => {
     expect(error.retryable).toBe(true);
   });
 
+  // Regression (found by test/unit/fuzz/client-retry.fuzz.test.ts): String() of a prototype-less object
+  // throws, which turned a failed fetch into a TypeError ("something unexpected") instead of a network error.
+  it.each([
+    ['an object without a prototype', Object.create(null)],
+    ['an object whose toString throws', { toString: () => { throw new Error('no'); } }],
+    ['undefined', undefined],
+  ])('maps a fetch rejecting with %s to a network error', async (_name, reason) => {
+    const { client } = clientAnswering(() => {
+      throw reason;
+    });
+    const error = await failure(client.assign('c', 'u'));
+    expect(error.kind).toBe('network');
+    expect(error.message).toMatch(/^Cannot reach Saleschat at https:\/\/api\.test \((connection failed|undefined)\)$/);
+  });
+
   it('aborts after requestTimeoutMs and reports a timeout', async () => {
     const { client } = clientAnswering(
       ({ init }) =>
@@ -176,18 +192,25 @@ describe('Retry-After', () => {
 });
 
 describe('automatic retries (one client = one user action)', () => {
-  /** A client with retries whose clock only moves when it sleeps, so waits are exact and instant. */
-  function retryingClient(answers: ((init: RequestInit) => Response | Promise<Response>)[], overrides: Partial<ClientRetryOptions> = {}) {
+  /**
+   * A client with retries whose clock only moves when it sleeps (or when the test says so), so waits are
+   * exact and instant. The per-request timeout is a real timer (50 ms) unless a test sets another.
+   */
+  function retryingClient(
+    answers: ((init: RequestInit) => Response | Promise<Response>)[],
+    overrides: Partial<ClientRetryOptions> = {},
+    requestTimeoutMs = 50,
+  ) {
     let clock = 1_000_000;
     const sleeps: number[] = [];
-    const retries: number[] = [];
+    const retries: [number, number | undefined][] = [];
     const requests: string[] = [];
     const client = new SaleschatClient(
       {
         apiUrl: 'https://api.test',
         orgId: 'org',
         apiToken: 'secret-token',
-        requestTimeoutMs: 50,
+        requestTimeoutMs,
         magicLinkLifetimeMs: 300_000,
         retry: {
           maxAttempts: 3,
@@ -199,7 +222,7 @@ describe('automatic retries (one client = one user action)', () => {
             sleeps.push(ms);
             clock += ms;
           },
-          onRetry: (event) => retries.push(event.attempt),
+          onRetry: (event) => retries.push([event.attempt, event.error.status]),
           ...overrides,
         },
       },
@@ -228,32 +251,60 @@ describe('automatic retries (one client = one user action)', () => {
     ['HTTP 503', httpStatus(503)],
     ['HTTP 504', httpStatus(504)],
   ])('repeats after %s, with back-off', async (_name, fail) => {
-    const { client, sleeps, requests } = retryingClient([fail, fail, assigned]);
+    const { client, sleeps, requests, retries } = retryingClient([fail, fail, assigned]);
     expect((await client.assign('c', 'u')).chatroomId).toBe('r1');
     expect(requests).toHaveLength(3);
     // Full jitter: half of the ceiling (random 0.5), the ceiling doubling per retry.
     expect(sleeps).toEqual([100, 200]);
+    // onRetry sees every retry (for counting), with the failure that caused it.
+    expect(retries.map(([attempt]) => attempt)).toEqual([1, 2]);
   });
 
   it('repeats after a timeout (the request may never have arrived)', async () => {
-    const { client, requests } = retryingClient([hang, assigned]);
+    const { client, requests, retries } = retryingClient([hang, assigned]);
     expect((await client.assign('c', 'u')).chatroomId).toBe('r1');
     expect(requests).toHaveLength(2);
+    expect(retries).toEqual([[1, undefined]]);
   });
 
   it('waits at least what Retry-After asks after a 429', async () => {
     const { client, sleeps, requests } = retryingClient([httpStatus(429, { 'Retry-After': '2' }), assigned]);
     await client.assign('c', 'u');
     expect(requests).toHaveLength(2);
+    // The drawn back-off would be 100 ms; Retry-After is a floor.
     expect(sleeps).toEqual([2000]);
   });
 
   it.each([[400], [401], [403], [404], [409], [422], [500]])('sends HTTP %i once: no retry, no storm', async (status) => {
-    const { client, requests, sleeps } = retryingClient([httpStatus(status), assigned]);
+    const { client, requests, sleeps, retries } = retryingClient([httpStatus(status), assigned]);
     const error = await failure(client.assign('c', 'u'));
     expect(error.status).toBe(status);
+    expect(error.message).toBe(`Saleschat error ${status * 10000 + 1} X`);
     expect(requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
+    expect(retries).toEqual([]);
+  });
+
+  it('a rejected token is one request, and the agent reads that the token was rejected, without Retry', async () => {
+    const { client, requests } = retryingClient([
+      () => json(401, { error_code: 4010001, error_message: 'UNAUTHENTICATED' }),
+      () => json(401, { error_code: 4010001, error_message: 'UNAUTHENTICATED' }),
+    ]);
+    const outcome = failureOutcome(await failure(client.createContact({ crm_id: 'L', opt_in_date: 'now' })));
+    expect(requests).toHaveLength(1);
+    expect(outcome).toMatchObject({
+      ok: false,
+      message: 'Creating the Saleschat contact failed: Saleschat rejected the API token (4010001 UNAUTHENTICATED). Ask your administrator to check apiToken.',
+      retryable: false,
+      status: 401,
+    });
+  });
+
+  it('does not repeat a 500 itself, but the agent may (the toast offers Retry)', async () => {
+    const { client, requests } = retryingClient([httpStatus(500), assigned]);
+    const outcome = failureOutcome(await failure(client.assign('c', 'u')));
+    expect(requests).toHaveLength(1);
+    expect(outcome).toMatchObject({ ok: false, retryable: true, status: 500 });
   });
 
   it('gives up after maxAttempts and says how often it tried', async () => {
@@ -266,12 +317,25 @@ describe('automatic retries (one client = one user action)', () => {
     expect(error.retryable).toBe(true);
   });
 
-  it('stops when the next wait would overrun the action budget', async () => {
+  it('ends in "did not respond in time" when the next wait would overrun the action budget', async () => {
     const { client, requests, sleeps } = retryingClient([httpStatus(429, { 'Retry-After': '30' }), assigned]);
     const error = await failure(client.assign('c', 'u'));
     expect(requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
-    expect(error.details.retryAfterMs).toBe(30_000);
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toBe(
+      'Saleschat did not respond in time (20 s allowed per action, 1 try; last: Saleschat error 4290001 X; Saleschat asked to wait 30 s)',
+    );
+    // What the provider said stays available to the toast.
+    expect(error.details).toMatchObject({ endpoint: 'assign', status: 429, errorCode: 4290001, attempts: 1, actionBudgetMs: 20_000 });
+    expect(error.retryable).toBe(true);
+    expect(failureOutcome(error)).toMatchObject({
+      ok: false,
+      message:
+        'Assigning the chat failed: Saleschat did not respond in time (20 s allowed per action, 1 try; last: Saleschat error 4290001 X; Saleschat asked to wait 30 s).',
+      retryable: true,
+      errorCode: 4290001,
+    });
   });
 
   it('shares one budget across the calls of one action', async () => {
@@ -282,17 +346,46 @@ describe('automatic retries (one client = one user action)', () => {
     // The create took most of the budget: the assign gets its one try, and no retry after the 503.
     advance(950);
     const error = await failure(client.assign('c1', 'u'));
-    expect(error.status).toBe(503);
     expect(requests).toHaveLength(2);
+    expect(error.kind).toBe('timeout');
+    expect(error.status).toBe(503);
+    expect(error.message).toBe('Saleschat did not respond in time (1 s allowed per action, 1 try; last: Saleschat error 5030001 X)');
   });
 
-  it('retries a create whose answer was lost, and surfaces the 409 that follows unchanged', async () => {
+  it('makes no request at all once the budget is spent by earlier calls', async () => {
+    const { client, requests, advance } = retryingClient([() => json(200, { id: 'c1', crm_id: 'L' }), assigned], { actionBudgetMs: 1000 });
+    await client.createContact({ crm_id: 'L', opt_in_date: 'now' });
+    advance(1000);
+    const error = await failure(client.assign('c1', 'u'));
+    expect(requests).toHaveLength(1);
+    expect(error.kind).toBe('timeout');
+    expect(error.details).toEqual({ endpoint: 'assign', attempts: 0, actionBudgetMs: 1000 });
+    expect(error.message).toBe('Saleschat did not respond in time (1 s allowed per action, none left for this step)');
+    expect(failureOutcome(error)).toMatchObject({ ok: false, retryable: true });
+  });
+
+  it('gives the last try only the time left in the budget, not a full request timeout', async () => {
+    // A 60 s request timeout: this test can only finish (within vitest's 5 s) if the budget cuts the try.
+    const { client, requests, advance } = retryingClient([() => json(200, { id: 'c1', crm_id: 'L' }), hang], { actionBudgetMs: 1000 }, 60_000);
+    await client.createContact({ crm_id: 'L', opt_in_date: 'now' });
+    advance(990);
+    const error = await failure(client.assign('c1', 'u'));
+    expect(requests).toHaveLength(2);
+    expect(error.kind).toBe('timeout');
+    expect(error.details).toEqual({ endpoint: 'assign', attempts: 1, actionBudgetMs: 1000 });
+    expect(error.message).toBe('Saleschat did not respond in time (1 s allowed per action, 1 try; the last try got no answer)');
+  });
+
+  it('retries a create whose answer was lost, and surfaces the 409 that follows exactly like any 409', async () => {
     const conflict = () => json(409, { error_code: 4090001, error_message: 'UQ_CONSTRAINT_FAILED', payload: { contact_id: 'c9' } });
     const { client, requests } = retryingClient([() => Promise.reject(new TypeError('socket hang up')), conflict]);
     const error = await failure(client.createContact({ crm_id: 'L', opt_in_date: 'now' }));
     expect(requests).toHaveLength(2);
-    expect(error.status).toBe(409);
-    expect(error.details.payload).toEqual({ contact_id: 'c9' });
+    // The chat action reads this 409 as "the contact exists already" (its id from the payload or a lookup).
+    const firstTry = await failure(retryingClient([conflict]).client.createContact({ crm_id: 'L', opt_in_date: 'now' }));
+    expect(error.message).toBe(firstTry.message);
+    expect(error.details).toEqual(firstTry.details);
+    expect(error.details).toMatchObject({ status: 409, errorCode: 4090001, payload: { contact_id: 'c9' } });
   });
 
   it('without retry settings (provisioning) every call is tried once', async () => {

@@ -62,6 +62,8 @@ describe('withRetry', () => {
     await expect(withRetry(task, options)).resolves.toBe('ok after 3');
   });
 
+  // A 4xx other than 408/429 is the provider's answer, and a 500 its own fault: repeating either repeats it
+  // (issue 5 lists 429 and 502/503/504 as the statuses to retry; the agent's toast still offers Retry on 500).
   it.each([400, 401, 403, 404, 409, 422, 500])('never retries HTTP %i', async (status) => {
     const { options, sleeps } = fakeTime();
     const error = http(status);
@@ -122,6 +124,32 @@ describe('withRetry', () => {
     expect(await rejection(withRetry(task, { ...options, baseDelayMs: 1000, budgetMs: 4000 }))).toBe(error);
     expect(sleeps).toEqual([500]);
     expect(task).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not start a wait that ends exactly when the budget does (no time would be left for the try)', async () => {
+    const { options, sleeps } = fakeTime(() => 0);
+    const task = failing(http(429, 1000), http(429, 1000));
+    const error = await rejection(withRetry(task, { ...options, budgetMs: 2000 }));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(sleeps).toEqual([1000]);
+    expect(task).toHaveBeenCalledTimes(2);
+  });
+
+  it('says why it gave up on a retryable error: attempts or budget, never for a final answer', async () => {
+    const reasons: Array<[number, string, number | undefined]> = [];
+    const onGiveUp: RetryOptions['onGiveUp'] = ({ attempt, reason, error }) => reasons.push([attempt, reason, error.status]);
+
+    const attempts = fakeTime();
+    await rejection(withRetry(failing(http(503), http(502)), { ...attempts.options, maxAttempts: 2, onGiveUp }));
+    const budget = fakeTime();
+    await rejection(withRetry(failing(http(429, 9000)), { ...budget.options, budgetMs: 5000, onGiveUp }));
+    const final = fakeTime();
+    await rejection(withRetry(failing(http(503), http(404)), { ...final.options, onGiveUp }));
+
+    expect(reasons).toEqual([
+      [2, 'attempts', 502],
+      [1, 'budget', 429],
+    ]);
   });
 
   it('reports each retry before waiting', async () => {
