@@ -7,21 +7,16 @@
  *  (c) the content script's size, gzipped.
  * Build first: CCB_DEV_HOSTS=1 CCB_OUT_DIR=.output/detect-work npx wxt build; then CCB_OUT_DIR=.output/detect-work
  * npm run bench:detection. Options: --runs N (latency samples, default 40), --storm-ms N (default 10000).
+ * `npm run bench` calls runDetectionBench() and puts its figures in its own table.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from '@playwright/test';
 import { startSandbox } from '../sandbox/server';
+import { CONTENT_SCRIPT_BUDGET_BYTES, type ContentScriptSize, contentScriptSizes } from './size-check';
 
 const OUT = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'chrome-mv3');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const RUNS = arg('runs', 40);
-const STORM_MS = arg('storm-ms', 10_000);
 
 const RULE = {
   name: 'Bench CRM',
@@ -59,10 +54,10 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
 
-async function latencyFirstLoad(context: BrowserContext, base: string): Promise<number[]> {
+async function latencyFirstLoad(context: BrowserContext, base: string, runs: number): Promise<number[]> {
   const samples: number[] = [];
   const page = await context.newPage();
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     await page.goto(`${base}/leads/L${i}`);
     await page.waitForFunction(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies.length > 0, null, { timeout: 10_000 });
     samples.push(await page.evaluate(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies[0] ?? Number.NaN));
@@ -71,11 +66,11 @@ async function latencyFirstLoad(context: BrowserContext, base: string): Promise<
   return samples;
 }
 
-async function latencySpa(context: BrowserContext, base: string): Promise<number[]> {
+async function latencySpa(context: BrowserContext, base: string, runs: number): Promise<number[]> {
   const page = await context.newPage();
   await page.goto(`${base}/leads/S0`);
   await page.waitForFunction(() => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies.length > 0);
-  for (let i = 1; i <= RUNS; i++) {
+  for (let i = 1; i <= runs; i++) {
     await page.evaluate((id) => (window as unknown as { __bench: { navigate(id: string): void } }).__bench.navigate(id), `S${i}`);
     await page.waitForFunction((n) => (window as unknown as { __bench: { latencies: number[] } }).__bench.latencies.length > n, i, { timeout: 10_000 });
   }
@@ -84,7 +79,16 @@ async function latencySpa(context: BrowserContext, base: string): Promise<number
   return all.slice(1);
 }
 
-async function storm(context: BrowserContext, url: string): Promise<{ taskMs: number; scriptMs: number; mutations: number; buttons: number }> {
+export interface StormFigures {
+  /** Main-thread busy time (CDP TaskDuration) and script time over the storm. */
+  taskMs: number;
+  scriptMs: number;
+  mutations: number;
+  /** Our UI hosts on the page at the end (1 on a lead page, 0 elsewhere). */
+  buttons: number;
+}
+
+async function storm(context: BrowserContext, url: string, stormMs: number): Promise<StormFigures> {
   const page: Page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -96,8 +100,8 @@ async function storm(context: BrowserContext, url: string): Promise<{ taskMs: nu
     return { task: get('TaskDuration'), script: get('ScriptDuration') };
   };
   const before = await metric();
-  await page.evaluate((ms) => (window as unknown as { __bench: { start(ms: number): void } }).__bench.start?.(ms), STORM_MS);
-  await page.waitForFunction(() => (window as unknown as { __bench: { done?: boolean } }).__bench.done === true, null, { timeout: STORM_MS + 30_000 });
+  await page.evaluate((ms) => (window as unknown as { __bench: { start(ms: number): void } }).__bench.start?.(ms), stormMs);
+  await page.waitForFunction(() => (window as unknown as { __bench: { done?: boolean } }).__bench.done === true, null, { timeout: stormMs + 30_000 });
   const after = await metric();
   const mutations = await page.evaluate(() => (window as unknown as { __bench: { mutations: number } }).__bench.mutations);
   const buttons = await page.locator('crm-chat-bridge').count();
@@ -105,52 +109,78 @@ async function storm(context: BrowserContext, url: string): Promise<{ taskMs: nu
   return { taskMs: after.task - before.task, scriptMs: after.script - before.script, mutations, buttons };
 }
 
-async function main() {
+export interface DetectionFigures {
+  /** Anchor inserted → our button in the DOM, one sample per load / per SPA navigation. */
+  firstLoadMs: number[];
+  spaMs: number[];
+  stormMs: number;
+  storms: { noExtension: StormFigures; leadPage: StormFigures; unmatchedPage: StormFigures; naive: StormFigures };
+  contentScript: ContentScriptSize | undefined;
+}
+
+/** The whole detection benchmark, in its own browsers and sandbox; `runs` latency samples, storms of `stormMs`. */
+export async function runDetectionBench({ runs = 40, stormMs = 10_000 }: { runs?: number; stormMs?: number } = {}): Promise<DetectionFigures> {
   const sandbox = await startSandbox({ port: 0, quiet: true });
   const apiUrl = sandbox.url;
   const base = `${apiUrl.replace('127.0.0.1', 'localhost')}/crm/fixtures/bench`;
-  const rows: string[][] = [];
   try {
     const withExt = await launch(true, apiUrl);
-    const first = await latencyFirstLoad(withExt, base);
-    const spa = await latencySpa(withExt, base);
-    rows.push(['(a) latency, first load', `p50 ${quantile(first, 0.5).toFixed(1)} ms`, `p95 ${quantile(first, 0.95).toFixed(1)} ms`, `${first.length} loads`]);
-    rows.push(['(a) latency, SPA navigation', `p50 ${quantile(spa, 0.5).toFixed(1)} ms`, `p95 ${quantile(spa, 0.95).toFixed(1)} ms`, `${spa.length} navigations`]);
-
-    const stormQuery = `?storm=${STORM_MS}`;
-    const lead = await storm(withExt, `${base}/leads/STORM${stormQuery}`);
-    const unmatched = await storm(withExt, `${base}/list${stormQuery}`);
+    const firstLoadMs = await latencyFirstLoad(withExt, base, runs);
+    const spaMs = await latencySpa(withExt, base, runs);
+    const stormQuery = `?storm=${stormMs}`;
+    const leadPage = await storm(withExt, `${base}/leads/STORM${stormQuery}`, stormMs);
+    const unmatchedPage = await storm(withExt, `${base}/list${stormQuery}`, stormMs);
     await withExt.close();
     const plain = await launch(false, apiUrl);
-    const none = await storm(plain, `${base}/leads/STORM${stormQuery}`);
-    const naive = await storm(plain, `${base}/leads/STORM${stormQuery}&naive=1`);
+    const noExtension = await storm(plain, `${base}/leads/STORM${stormQuery}`, stormMs);
+    const naive = await storm(plain, `${base}/leads/STORM${stormQuery}&naive=1`, stormMs);
     await plain.close();
-    const storms: [string, typeof none][] = [
-      ['no extension', none],
-      ['extension, lead page (buttons placed)', lead],
-      ['extension, unmatched page', unmatched],
-      ['naive re-scan per mutation (no ext.)', naive],
-    ];
-    for (const [label, r] of storms) {
-      const extra = r.taskMs - none.taskMs;
-      rows.push([
-        `(b) storm ${STORM_MS / 1000}s: ${label}`,
-        `main thread ${r.taskMs.toFixed(0)} ms (script ${r.scriptMs.toFixed(0)} ms)`,
-        label === 'no extension' ? 'baseline' : `${extra >= 0 ? '+' : ''}${extra.toFixed(0)} ms vs none (${((extra / none.taskMs) * 100).toFixed(1)}%)`,
-        `${Math.round(r.mutations / (STORM_MS / 1000))} mutations/s, buttons: ${r.buttons}`,
-      ]);
-    }
+    const contentScript = contentScriptSizes(OUT).find((size) => path.basename(size.file) === 'crm.js');
+    return { firstLoadMs, spaMs, stormMs, storms: { noExtension, leadPage, unmatchedPage, naive }, contentScript };
   } finally {
     await sandbox.close();
   }
-  const script = readFileSync(path.join(OUT, 'content-scripts', 'crm.js'));
-  rows.push(['(c) content script', `${(script.length / 1024).toFixed(1)} KB raw`, `${(gzipSync(script, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`, 'budget 25 KB']);
+}
+
+async function main() {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  const figures = await runDetectionBench({ runs: arg('runs', 40), stormMs: arg('storm-ms', 10_000) });
+  const { firstLoadMs: first, spaMs: spa, stormMs, storms: s } = figures;
+  const rows: string[][] = [];
+  rows.push(['(a) latency, first load', `p50 ${quantile(first, 0.5).toFixed(1)} ms`, `p95 ${quantile(first, 0.95).toFixed(1)} ms`, `${first.length} loads`]);
+  rows.push(['(a) latency, SPA navigation', `p50 ${quantile(spa, 0.5).toFixed(1)} ms`, `p95 ${quantile(spa, 0.95).toFixed(1)} ms`, `${spa.length} navigations`]);
+  const storms: [string, StormFigures][] = [
+    ['no extension', s.noExtension],
+    ['extension, lead page (buttons placed)', s.leadPage],
+    ['extension, unmatched page', s.unmatchedPage],
+    ['naive re-scan per mutation (no ext.)', s.naive],
+  ];
+  const none = s.noExtension;
+  for (const [label, r] of storms) {
+    const extra = r.taskMs - none.taskMs;
+    rows.push([
+      `(b) storm ${stormMs / 1000}s: ${label}`,
+      `main thread ${r.taskMs.toFixed(0)} ms (script ${r.scriptMs.toFixed(0)} ms)`,
+      label === 'no extension' ? 'baseline' : `${extra >= 0 ? '+' : ''}${extra.toFixed(0)} ms vs none (${((extra / none.taskMs) * 100).toFixed(1)}%)`,
+      `${Math.round(r.mutations / (stormMs / 1000))} mutations/s, buttons: ${r.buttons}`,
+    ]);
+  }
+  const script = figures.contentScript;
+  if (script) {
+    rows.push(['(c) content script', `${(script.rawBytes / 1024).toFixed(1)} KB raw`, `${(script.gzippedBytes / 1024).toFixed(1)} KB gzipped`, `budget ${CONTENT_SCRIPT_BUDGET_BYTES / 1024} KB`]);
+  }
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
   for (const row of rows) console.log(`| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// Run as a script (npm run bench:detection); `npm run bench` imports runDetectionBench instead.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: what the extension costs an agent, each figure measured next to its limit in the same run
+ * (so the figures survive a noisy machine). Real Chromium with the dev-hosts build (CCB_OUT_DIR as the e2e
+ * fixtures read it), the provider sandbox with a fixed latency per provider request. Prints one markdown
+ * table and writes it to bench-results/bench.md and, with the numbers behind it, bench-results/bench.json.
+ *
+ *   chat.ts        Chat, new / known lead: click → chatroom tab loaded, vs the same calls from Node + tab
+ *   login.ts       Login, uncached / cached: click → dashboard loaded, vs the link from Node + tab
+ *   cold-start.ts  worker stopped → click → first provider request, vs a warm worker
+ *   store.ts       N mapped leads in the worker's IndexedDB: lookup p50/p99, insert rows/s, size
+ *   page-cost.ts   content script gzipped vs its budget; the detection benchmark (scripts/bench-detection.ts)
+ *
+ * Exact counts are checked and decide the exit code (provider round trips and which endpoints, worker
+ * restarts, rows found, bytes against the budget); times never are. `--smoke` (CI) makes 2 runs with 1,000
+ * leads and no detection benchmark, and writes bench-smoke.{md,json} instead.
+ * Options: --runs N (default 20) --store N (default 100000) --latency-ms N (default 50) --smoke --no-detection
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chatRows } from './chat';
+import { coldStartRows } from './cold-start';
+import { Harness } from './harness';
+import { loginRows } from './login';
+import { contentScriptRow, detectionRows } from './page-cost';
+import { type BenchReport, failedChecks, renderMarkdown, type Row } from './report';
+import { thousands } from './stats';
+import { storeRows } from './store';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    store: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    'no-detection': { type: 'boolean', default: false },
+  },
+});
+const integer = (value: string | undefined, fallback: number, name: string) => {
+  const number = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a positive integer, not ${value}`);
+  return number;
+};
+const SMOKE = args.smoke;
+const RUNS = integer(args.runs, SMOKE ? 2 : 20, 'runs');
+const STORE_SIZE = integer(args.store, SMOKE ? 1000 : 100_000, 'store');
+const LATENCY_MS = integer(args['latency-ms'], 50, 'latency-ms');
+const DETECTION = !SMOKE && !args['no-detection'];
+
+/** Progress on stderr, so stdout is the table alone. */
+async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  process.stderr.write(`bench: ${name}…`);
+  const result = await run();
+  process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return result;
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    smoke: SMOKE,
+    settings: { runs: RUNS, 'provider latency (ms/request)': LATENCY_MS, 'store leads': thousands(STORE_SIZE) },
+    rows: [],
+  };
+  const rows: Row[] = report.rows;
+  const harness = await Harness.start(LATENCY_MS);
+  try {
+    report.settings.browser = await harness.chromiumVersion();
+    report.settings['clock offset browser−node (ms)'] = harness.clockOffsetMs.toFixed(2);
+    rows.push(...(await section('Chat', () => chatRows(harness, RUNS))));
+    rows.push(...(await section('Login', () => loginRows(harness, RUNS))));
+    rows.push(...(await section('worker cold start', () => coldStartRows(harness, RUNS))));
+    rows.push(...(await section('store', () => storeRows(harness, STORE_SIZE))));
+  } finally {
+    await harness.close();
+  }
+  rows.push(contentScriptRow());
+  // After the browser above has closed: the detection benchmark runs its own, and its mutation storm
+  // should not compete with anything of ours for the CPU.
+  if (DETECTION) rows.push(...(await section('detection benchmark', detectionRows)));
+
+  const markdown = renderMarkdown(report);
+  console.log(markdown);
+  const out = new URL('../../bench-results/', import.meta.url);
+  mkdirSync(out, { recursive: true });
+  const name = SMOKE ? 'bench-smoke' : 'bench';
+  writeFileSync(new URL(`${name}.md`, out), `${markdown}\n`);
+  writeFileSync(new URL(`${name}.json`, out), `${JSON.stringify(report, null, 2)}\n`);
+
+  const checks = rows.flatMap((row) => row.checks);
+  const failed = failedChecks(report);
+  console.log(`\n${checks.length - failed.length} of ${checks.length} exact checks passed · ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  for (const { row, check } of failed) console.error(`FAILED ${row}: ${check.what}: measured ${check.measured}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
