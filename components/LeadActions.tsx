@@ -88,14 +88,17 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
  * journal finishes what was started without duplicating it), or the extension was updated or reloaded and
  * this page's script is orphaned (only a page reload helps).
  */
-function noAnswerOutcome(error: unknown): ActionOutcome {
+export function noAnswerOutcome(error: unknown): ActionOutcome {
   const detail = error instanceof Error ? error.message : String(error);
   if (/context invalidated/i.test(detail)) {
     return { ok: false, message: 'The extension was updated or restarted. Reload this page, then click again.', retryable: false };
   }
+  // The browser's own wording ("message channel closed…") means nothing to an agent: it goes to the console
+  // for whoever debugs, the toast says what happened and what to do.
+  console.warn(`CRM Chat Bridge: no answer from the background (${detail})`);
   return {
     ok: false,
-    message: `The extension stopped before it answered (${detail}). Click Retry: nothing already started is done twice.`,
+    message: 'The browser stopped the extension before it answered. Click Retry: nothing already started is done twice.',
     retryable: true,
   };
 }

@@ -294,6 +294,7 @@ test.describe('fault matrix: one Chat click per fault', () => {
 
     await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'false', { timeout: 20_000 });
     const seen = await toastText(page);
+    expect(seen).toBe('The browser stopped the extension before it answered. Click Retry: nothing already started is done twice.');
     await leadActions(page).toast.locator('[data-ccb="retry"]').click();
     await expect(leadActions(page).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
     expect((await callsSince(sandbox, base)).createContact).toBe(1);
