@@ -83,11 +83,19 @@ interface FieldResult {
   problems: string[];
 }
 
-function firstValue(spec: ClassifySpec, data: PageData, field: RuleField, valid?: (text: string) => string | undefined): FieldResult {
-  const sources = spec.fields[field] ?? [];
+/**
+ * Every value a field's sources read, transformed and checked, in the rule's order (the order is the
+ * preference). What could not be used is added to `problems`, so a diagnostic can say why a field is empty.
+ */
+function* usableValues(
+  spec: ClassifySpec,
+  data: PageData,
+  field: RuleField,
+  problems: string[],
+  invalid: (text: string) => string | undefined = () => undefined,
+): Generator<{ value: string; label?: string; kind?: string }> {
   const readings = data.fields[field] ?? [];
-  const problems: string[] = [];
-  for (const [index, source] of sources.entries()) {
+  for (const [index, source] of (spec.fields[field] ?? []).entries()) {
     const reading = readings[index];
     if (!reading || reading.values.length === 0) {
       problems.push(reading?.problem ?? `${describeSource(source)} not read`);
@@ -95,18 +103,19 @@ function firstValue(spec: ClassifySpec, data: PageData, field: RuleField, valid?
     }
     for (const raw of reading.values) {
       const result = applyTransforms(raw.text, source);
-      if ('problem' in result) {
-        problems.push(`${describeSource(source)}: ${result.problem}`);
+      const problem = 'problem' in result ? result.problem : invalid(result.value);
+      if ('problem' in result || problem) {
+        problems.push(`${describeSource(source)}: ${problem}`);
         continue;
       }
-      const invalid = valid?.(result.value);
-      if (invalid) {
-        problems.push(`${describeSource(source)}: ${invalid}`);
-        continue;
-      }
-      return { value: result.value, problems };
+      yield { value: result.value, label: raw.label, kind: source.kind };
     }
   }
+}
+
+function firstValue(spec: ClassifySpec, data: PageData, field: RuleField, invalid?: (text: string) => string | undefined): FieldResult {
+  const problems: string[] = [];
+  for (const { value } of usableValues(spec, data, field, problems, invalid)) return { value, problems };
   return { problems };
 }
 
@@ -116,34 +125,17 @@ export interface PhoneReading {
 }
 
 function allPhones(spec: ClassifySpec, data: PageData): { phones: PhoneReading[]; problems: string[] } {
-  const sources = spec.fields.phones ?? [];
-  const readings = data.fields.phones ?? [];
   const phones: PhoneReading[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];
-  for (const [index, source] of sources.entries()) {
-    const reading = readings[index];
-    if (!reading || reading.values.length === 0) {
-      problems.push(reading?.problem ?? `${describeSource(source)} not read`);
-      continue;
-    }
-    for (const raw of reading.values) {
-      const result = applyTransforms(raw.text, source);
-      if ('problem' in result) {
-        problems.push(`${describeSource(source)}: ${result.problem}`);
-        continue;
-      }
-      if (!looksLikePhone(result.value)) {
-        problems.push(`${describeSource(source)}: "${shorten(result.value)}" is not a phone number`);
-        continue;
-      }
-      const digits = result.value.replace(/\D/g, '').replace(/^0+/, '');
-      // Same number under two labels (dialer + field): keep the first, the order of the rule is the preference.
-      if ([...seen].some((d) => d.endsWith(digits) || digits.endsWith(d))) continue;
-      seen.add(digits);
-      const label = source.kind ?? raw.label;
-      phones.push({ number: result.value.slice(0, LIMITS.phone), ...(label ? { label: label.slice(0, 64) } : {}) });
-    }
+  const notAPhone = (text: string) => (looksLikePhone(text) ? undefined : `"${shorten(text)}" is not a phone number`);
+  for (const reading of usableValues(spec, data, 'phones', problems, notAPhone)) {
+    const digits = reading.value.replace(/\D/g, '').replace(/^0+/, '');
+    // Same number under two labels (dialer + field): keep the first, the order of the rule is the preference.
+    if ([...seen].some((d) => d.endsWith(digits) || digits.endsWith(d))) continue;
+    seen.add(digits);
+    const label = reading.kind ?? reading.label;
+    phones.push({ number: reading.value.slice(0, LIMITS.phone), ...(label ? { label: label.slice(0, 64) } : {}) });
   }
   return { phones: phones.slice(0, LIMITS.phones), problems };
 }
