@@ -25,4 +25,4 @@ CCB_DEV_HOSTS=1 build npx wxt build
 CCB_DEV_HOSTS=1 build npx wxt build -b firefox
 npx playwright test
 step "Benchmark smoke (exact counts only: provider round trips 2/1/1/0/1, content-script bytes under budget)"
-npm run --silent bench -- --smoke
+npm run --silent bench -- --smoke --no-build

@@ -13,8 +13,11 @@
  * Exact counts are checked and decide the exit code (provider round trips and which endpoints, worker
  * restarts, rows found, bytes against the budget); times never are. `--smoke` (CI) makes 2 runs with 1,000
  * leads and no detection benchmark, and writes bench-smoke.{md,json} instead.
- * Options: --runs N (default 20) --store N (default 100000) --latency-ms N (default 50) --smoke --no-detection
+ * It builds the dev-hosts flavour first, so the figures are always those of the code checked out (`--no-build`
+ * skips that when the caller has just built it, as npm test has).
+ * Options: --runs N (default 20) --store N (default 100000) --latency-ms N (default 50) --smoke --no-detection --no-build
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chatRows } from './chat';
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     store: { type: 'string' },
     'latency-ms': { type: 'string' },
     'no-detection': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
   },
 });
 const integer = (value: string | undefined, fallback: number, name: string) => {
@@ -57,6 +61,18 @@ async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 async function main(): Promise<number> {
   const started = performance.now();
+  if (!args['no-build']) {
+    await section('building the dev-hosts extension (CCB_DEV_HOSTS=1 wxt build)', async () => {
+      try {
+        execFileSync('npx', ['wxt', 'build'], { env: { ...process.env, CCB_DEV_HOSTS: '1' }, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024 });
+      } catch (error) {
+        // The build's own output only when it failed: it explains why.
+        const { stdout = '', stderr = '' } = error as { stdout?: Buffer | string; stderr?: Buffer | string };
+        process.stderr.write(`\n${stdout}${stderr}`);
+        throw error;
+      }
+    });
+  }
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
     smoke: SMOKE,
