@@ -52,6 +52,9 @@ function config(extra: Record<string, string | boolean> = {}) {
       org: 'org_demo',
       concurrency: '8',
       'retry-base-ms': '5',
+      // More tries than there are injected faults: whichever rows the faults land on (that depends on
+      // timing), none can run out of tries. The limit itself is unit-tested (test/unit/provider/retry.test.ts).
+      'max-attempts': '9',
       'timeout-ms': '5000',
       'passwords-out': join(dir, 'passwords.csv'),
       ...extra,
