@@ -31,10 +31,10 @@ describe('redact: values the background handles', () => {
 
 describe('redact: credential shapes', () => {
   it.each([
-    ['Headers.append: "Bearer eyJhbGciOiJIUzI1NiJ9.abc" is an invalid header value.', `Headers.append: "Bearer ${REDACTED}" is an invalid header value.`],
-    ['Authorization: Bearer sk_live_0123456789', `Authorization: Bearer ${REDACTED}`],
-    ['{"authorization":"sk_live_0123456789"}', `{"authorization":"${REDACTED}"}`],
-    ['Authorization: sk_live_0123456789', `Authorization: ${REDACTED}`],
+    ['Headers.append: "Bearer fake.jwt-for-tests.abc" is an invalid header value.', `Headers.append: "Bearer ${REDACTED}" is an invalid header value.`],
+    ['Authorization: Bearer tok_fake_0123456789', `Authorization: Bearer ${REDACTED}`],
+    ['{"authorization":"tok_fake_0123456789"}', `{"authorization":"${REDACTED}"}`],
+    ['Authorization: tok_fake_0123456789', `Authorization: ${REDACTED}`],
     ['open https://app.saleschat.pro/app/magic/abcDEF123456789 failed.', `open https://app.saleschat.pro/${REDACTED} failed.`],
     ['see https://app.example/magic-login?u=1&t=x', `see https://app.example/${REDACTED}`],
     ['GET https://api.example/cb?code=abc123&state=ok', `GET https://api.example/cb?code=${REDACTED}&state=ok`],
