@@ -327,7 +327,7 @@ describe('automatic retries (one client = one user action)', () => {
       'Saleschat did not respond in time (20 s allowed per action, 1 try; last: Saleschat error 4290001 X; Saleschat asked to wait 30 s)',
     );
     // What the provider said stays available to the toast.
-    expect(error.details).toMatchObject({ endpoint: 'assign', status: 429, errorCode: 4290001, attempts: 1, actionBudgetMs: 20_000 });
+    expect(error.details).toMatchObject({ endpoint: 'assign', status: 429, errorCode: 4290001, attempts: 1, actionBudgetMs: 20_000, retryAfterMs: 30_000 });
     expect(error.retryable).toBe(true);
     expect(failureOutcome(error)).toMatchObject({
       ok: false,
