@@ -3,6 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Preflight: the end-to-end tests need Chromium and Firefox ESR (installed here as root on Debian, else a
+# message naming what to install), and the npm packages (installed from the lockfile, as `npm run demo` does).
+bash scripts/ensure-system-deps.sh chromium firefox-esr
+if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+
 step() { printf '\n=== %s\n' "$*"; }
 # Builds are quiet (Rollup chatters about zod's comments); their log is shown only when they fail.
 build() { local log; log=$(mktemp); "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }; rm -f "$log"; }
