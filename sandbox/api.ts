@@ -332,7 +332,7 @@ function getContactByCrmId(orgId: string, query: URLSearchParams | undefined, ct
 }
 
 function conflict(existing: ContactRecord, ctx: ApiContext): Reply {
-  const payload = ctx.settings.conflictPayloadIncludesId ? { contact_id: existing.id } : {};
+  const payload = ctx.settings.conflictPayloadIncludesId ? { contact_id: existing.id, crm_id: existing.crm_id } : {};
   return errorReply(409, 'A contact with this crm_id already exists', payload);
 }
 

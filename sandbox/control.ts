@@ -3,6 +3,7 @@ import { API_ENDPOINTS, type ApiEndpoint } from './api';
 import { FaultQueue, FaultSchema } from './faults';
 import { errorReply, jsonReply, parseJson, type Reply } from './http';
 import { defaultSettings, type Settings, SettingsPatchSchema } from './settings';
+import { SpaCrmControls, SpaCrmSettingsPatchSchema, SpaLeadsUpsertSchema } from './spa-crm';
 import type { Store } from './store';
 
 /**
@@ -31,6 +32,8 @@ export class Controls {
   faults = new FaultQueue();
   latencyMs = 0;
   settings: Settings = defaultSettings();
+  /** Orbit CRM (/spa-crm) settings and request log. */
+  spaCrm = new SpaCrmControls();
 
   count(endpoint: ApiEndpoint): void {
     this.counts[endpoint] += 1;
@@ -47,6 +50,7 @@ export class Controls {
     this.faults.clear();
     this.latencyMs = 0;
     this.settings = defaultSettings();
+    this.spaCrm.reset();
   }
 }
 
@@ -130,6 +134,24 @@ export function handleControl(method: string, path: string, rawBody: string, dep
       const leads = Array.isArray(result.data) ? result.data : [result.data];
       store.upsertLeads(leads.map(stripUndefined));
       return jsonReply({ upserted: leads.map((lead) => lead.id) });
+    }
+    case 'GET /__sandbox/spa-crm/settings':
+      return jsonReply(controls.spaCrm.settings);
+    case 'POST /__sandbox/spa-crm/settings': {
+      const result = SpaCrmSettingsPatchSchema.safeParse(body ?? {});
+      if (!result.success) return invalid(result.error);
+      controls.spaCrm.settings = { ...controls.spaCrm.settings, ...stripUndefined(result.data) };
+      return jsonReply(controls.spaCrm.settings);
+    }
+    case 'GET /__sandbox/spa-crm/requests':
+      return jsonReply(controls.spaCrm.requests);
+    case 'GET /__sandbox/spa-crm/leads':
+      return jsonReply(store.data.spaLeads);
+    case 'POST /__sandbox/spa-crm/leads': {
+      const result = SpaLeadsUpsertSchema.safeParse(body);
+      if (!result.success) return invalid(result.error);
+      store.upsertSpaLeads(result.data.tenant, result.data.leads.map(stripUndefined));
+      return jsonReply({ tenant: result.data.tenant, upserted: result.data.leads.map((lead) => lead.id) });
     }
     case 'POST /__sandbox/reset': {
       const result = ResetSchema.safeParse(body ?? {});

@@ -8,6 +8,7 @@ import type { FaultUse } from './faults';
 import { html, page } from './html';
 import { BodyTooLargeError, errorReply, htmlReply, parseJson, type Reply, readBody, send, sleep } from './http';
 import { demoSeed, type SandboxSeed } from './seed';
+import { handleSpaCrm } from './spa-crm';
 import { Store } from './store';
 
 export type { SandboxSeed } from './seed';
@@ -26,7 +27,7 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  /** e.g. http://127.0.0.1:4010, no trailing slash. API, /app, /crm and /__sandbox all live under it. */
+  /** e.g. http://127.0.0.1:4010, no trailing slash. API, /app, /crm, /spa-crm and /__sandbox all live under it. */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -69,6 +70,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // /other-crm/<fixture>/… serves the same fixture pages at a path no manifest pattern covers (admin-rule tests).
     if (path === '/crm' || path.startsWith('/crm/') || path.startsWith('/other-crm/')) {
       send(res, handleCrm(method, path, store));
+      return;
+    }
+    // Orbit CRM, the client-side-routed test CRM (spa-crm.ts); its API delays are its own, not `latencyMs`.
+    if (path === '/spa-crm' || path.startsWith('/spa-crm/')) {
+      send(res, await handleSpaCrm(method, path, { store, controls: controls.spaCrm, signal: shutdown.signal }));
       return;
     }
     if (path === '/' && method === 'GET') {
@@ -213,6 +219,7 @@ function indexPage(url: string): string {
     'Saleschat sandbox',
     html`<main><h1>Saleschat sandbox</h1><ul>${[
       link('/crm/leads'),
+      link('/spa-crm/acme/leads'),
       link('/app/'),
       link('/__sandbox/state'),
       link('/__sandbox/counts'),

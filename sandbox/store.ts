@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SandboxSeed, SeedLead } from './seed';
+import type { SandboxSeed, SeedLead, SpaLead } from './seed';
 
 /**
  * The sandbox's provider-side data and its optional JSON persistence. Only data lives here; counters,
@@ -75,6 +75,8 @@ export interface SandboxData {
   magicLinks: MagicLinkRecord[];
   sessions: SessionRecord[];
   leads: SeedLead[];
+  /** Orbit CRM (/spa-crm) leads by tenant. Data files written before it existed lack it: filled from the seed. */
+  spaLeads: Record<string, SpaLead[]>;
 }
 
 export function newId(prefix: string): string {
@@ -107,6 +109,7 @@ export function dataFromSeed(seed: SandboxSeed): SandboxData {
     magicLinks: [],
     sessions: [],
     leads: copy.leads,
+    spaLeads: copy.spaLeads ?? {},
   };
 }
 
@@ -120,6 +123,7 @@ export class Store {
     private readonly dataFile?: string,
   ) {
     this.data = dataFile && existsSync(dataFile) ? readDataFile(dataFile) : dataFromSeed(seed);
+    this.data.spaLeads ??= dataFromSeed(seed).spaLeads;
     this.save();
   }
 
@@ -189,6 +193,25 @@ export class Store {
     }
     this.save();
   }
+
+  spaLeads(tenant: string): SpaLead[] {
+    return Object.hasOwn(this.data.spaLeads, tenant) ? (this.data.spaLeads[tenant] ?? []) : [];
+  }
+
+  spaLead(tenant: string, leadId: string): SpaLead | undefined {
+    return this.spaLeads(tenant).find((lead) => lead.id === leadId);
+  }
+
+  upsertSpaLeads(tenant: string, leads: SpaLead[]): void {
+    const list = this.spaLeads(tenant);
+    for (const lead of leads) {
+      const index = list.findIndex((existing) => existing.id === lead.id);
+      if (index === -1) list.push(lead);
+      else list[index] = lead;
+    }
+    this.data.spaLeads[tenant] = list;
+    this.save();
+  }
 }
 
 function readDataFile(file: string): SandboxData {
@@ -200,7 +223,11 @@ function readDataFile(file: string): SandboxData {
   }
   const keys = ['orgs', 'users', 'contacts', 'chatrooms', 'magicLinks', 'sessions', 'leads'] as const;
   const record = parsed as Record<string, unknown> | null;
-  if (record?.version !== 1 || !keys.every((key) => Array.isArray(record[key]))) {
+  const spaLeads = record?.spaLeads;
+  const spaLeadsOk =
+    spaLeads === undefined ||
+    (typeof spaLeads === 'object' && spaLeads !== null && !Array.isArray(spaLeads) && Object.values(spaLeads).every((list) => Array.isArray(list)));
+  if (record?.version !== 1 || !keys.every((key) => Array.isArray(record[key])) || !spaLeadsOk) {
     throw new Error(`sandbox data file ${file} has an unknown format; delete it or use --reset`);
   }
   return parsed as SandboxData;

@@ -120,7 +120,7 @@ describe('create contact', () => {
     await control(sb.url, 'POST', '/__sandbox/settings', { conflictPayloadIncludesId: true });
     const withId = await call(sb.url, 'POST', '/v2/org/org_demo/contact', { body: contactBody() });
     expect(withId.status).toBe(409);
-    expect(withId.body.payload).toEqual({ contact_id: id });
+    expect(withId.body.payload).toEqual({ contact_id: id, crm_id: contactBody().crm_id });
     expect((await getState(sb.url)).contacts).toHaveLength(1);
   });
 });
