@@ -1,4 +1,5 @@
 import { MatchPattern } from 'wxt/utils/match-patterns';
+import { hostPermissionFor } from '../crm/rules/url-pattern-hosts';
 
 /**
  * Admin rules describe CRMs on domains the manifest cannot know. Rather than asking for every site
@@ -28,46 +29,18 @@ export interface RuleHosts {
   unresolved: { rule: string; reason: string }[];
 }
 
-/** The host part of `https://*.acme.test:8443/leads/:id` as a match pattern (ports are not part of them). */
-export function originPatternForUrlPattern(pattern: string): string | undefined {
-  const parsed = /^(https?|\*):\/\/([^/?#]+)/i.exec(pattern.trim());
-  if (!parsed?.[1] || !parsed[2]) return undefined;
-  const host = parsed[2]
-    .replace(/:\d+$|:\*$/, '')
-    .toLowerCase()
-    // A named part in the host (":tenant.acme.test") is any subdomain.
-    .replace(/^:[a-z_][a-z0-9_]*\./, '*.');
-  if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(host) || host === '*') return undefined;
-  return `${parsed[1].toLowerCase()}://${host}/*`;
-}
-
-/** A regex URL gives a host only when it starts with a literal one: ^https://crm\.acme\.test/ */
-export function originPatternForRegex(regex: string): string | undefined {
-  const parsed = /^\^?(https\??|http)(?:\\?:)?\\?\/\\?\/((?:[a-z0-9-]|\\\.)+)(?:[/:(\\]|$)/i.exec(regex);
-  if (!parsed?.[1] || !parsed[2]) return undefined;
-  const scheme = parsed[1] === 'https' ? 'https' : '*';
-  const host = parsed[2].replace(/\\\./g, '.').toLowerCase();
-  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(host) ? `${scheme}://${host}/*` : undefined;
-}
-
 export function ruleHosts(rules: readonly RuleHostsInput[]): RuleHosts {
   const byOrigin = new Map<string, Set<string>>();
   const unresolved: RuleHosts['unresolved'] = [];
   for (const rule of rules) {
     if (rule.enabled === false) continue;
     for (const url of Array.isArray(rule.url) ? rule.url : [rule.url]) {
-      const origin = typeof url === 'string' ? originPatternForUrlPattern(url) : originPatternForRegex(url.regex);
-      if (!origin) {
-        unresolved.push({
-          rule: rule.name,
-          reason:
-            typeof url === 'string'
-              ? `"${url}" names no single host the extension could ask access for`
-              : `the regex ${url.regex} does not start with a literal host (e.g. ^https://crm\\.acme\\.test/), so the extension cannot tell which site to ask access for`,
-        });
+      const host = hostPermissionFor(url);
+      if ('reason' in host) {
+        unresolved.push({ rule: rule.name, reason: host.reason });
         continue;
       }
-      byOrigin.set(origin, (byOrigin.get(origin) ?? new Set()).add(rule.name));
+      byOrigin.set(host.matchPattern, (byOrigin.get(host.matchPattern) ?? new Set()).add(rule.name));
     }
   }
   return { hosts: [...byOrigin].map(([origin, names]) => ({ origin, rules: [...names] })), unresolved };

@@ -8,7 +8,7 @@ import type { CrmRule } from '../rules/schema';
 export const zohoProfile = {
   id: 'zoho',
   name: 'Zoho CRM',
-  url: { regex: '^https://crm\\.zoho\\.(?:com|eu|in|com\\.au|jp)/crm/(?:org\\d+/)?tab/(?:Leads|Contacts)/(?<id>\\d+)(?:[/?#]|$)' },
+  url: { regex: '^https://crm\\.zoho\\.(?:com|eu|in|com\\.au|jp)/crm/(?:org\\d+/)?tab/(?:Leads|Contacts)/(?<id>\\d+)(?:[/?#].*)?' },
   require: ['phone'],
   fields: {
     recordId: { url: 'id' },

@@ -1,11 +1,41 @@
 /**
  * URL patterns for rules: `https://*.acme.test/leads/:id`, optional `?name=value&id=:id` (listed query
  * parameters must be present, order free) and `#/path/:id` (matched against the hash), or `{ regex }` with
- * named groups. Compiled once per rule; matching is a few regex tests, cheap enough to run on every navigation.
+ * named groups, matched against the whole raw URL. Compiled once per rule; matching is a few regex tests, cheap
+ * enough to run on every navigation.
+ *
+ * The pattern is parsed once (parseUrlPattern) and both the matcher here and the host the background asks
+ * access for (url-pattern-hosts.ts, kept apart so the content script does not bundle it) are derived from that
+ * one parse: two parsers once disagreed, and a rule matched pages whose host could never be granted.
  */
 
 export type UrlParams = Record<string, string>;
 export type UrlMatcher = (url: URL) => UrlParams | null;
+
+/** One dot-separated label of a pattern's host. */
+export type HostLabel =
+  | { literal: string }
+  /** `:tenant`: any one label, captured. */
+  | { name: string }
+  /** `crm-*`: the literal pieces around each `*`, within one label. */
+  | { wildcard: string[] }
+  /** A leading `*.`: any number of labels, none included (`*.acme.test` matches acme.test). */
+  | 'subdomains';
+
+export interface StringUrlPattern {
+  scheme: '*' | 'http' | 'https' | 'file';
+  /** null: any host (`*` or none). Literals are lower-cased. */
+  host: HostLabel[] | null;
+  /** Digits or `*`; undefined: any port. */
+  port: string | undefined;
+  path: string;
+  query: string;
+  hash: string;
+}
+
+export type ParsedUrlPattern = StringUrlPattern | { regex: string };
+
+const NAME = /^:([A-Za-z_]\w*)$/;
 
 const escapeRegex = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
@@ -15,6 +45,37 @@ function decode(value: string): string {
   } catch {
     return value;
   }
+}
+
+/** Throws on a malformed pattern (the engine reports it by rule name). */
+export function parseUrlPattern(pattern: string | { regex: string }): ParsedUrlPattern {
+  if (typeof pattern !== 'string') {
+    // Compiled alone first: the matcher wraps the source in a group, and an unbalanced source such as
+    // `a)|(.*` would otherwise close that group and match every URL.
+    new RegExp(pattern.regex);
+    return { regex: pattern.regex };
+  }
+  const parsed = /^(\*|https?|file):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(pattern.trim());
+  if (!parsed) throw new Error(`"${pattern}" is not a URL pattern such as https://crm.example.com/leads/:id`);
+  const [, scheme = '', hostPort = '', path = '', query = '', hash = ''] = parsed;
+  const hostMatch = /^(.*?)(?::(\d+|\*))?$/.exec(hostPort);
+  const host = hostMatch?.[1] ?? '';
+  return {
+    scheme: scheme.toLowerCase() as StringUrlPattern['scheme'],
+    host:
+      host === '*' || host === ''
+        ? null
+        : host.split('.').map((label, index): HostLabel => {
+            const name = NAME.exec(label)?.[1];
+            if (name) return { name };
+            if (label === '*' && index === 0) return 'subdomains';
+            return label.includes('*') ? { wildcard: label.toLowerCase().split('*') } : { literal: label.toLowerCase() };
+          }),
+    port: hostMatch?.[2],
+    path,
+    query,
+    hash,
+  };
 }
 
 /** `/leads/:id/*` → a regex over a path; `:name` is one segment, `*` anything. */
@@ -36,23 +97,26 @@ function pathRegex(path: string, names: string[]): string {
   return `${out.replace(/\/$/, '')}\\/?`;
 }
 
-function hostRegex(host: string): RegExp {
-  const body = host
-    .split('.')
-    .map((label, index) =>
-      label === '*' && index === 0
-        ? '(?:[^./]+\\.)*'
-        : // ":tenant.acme.test": a named host part is any one label.
-          `${/^:[A-Za-z_]\w*$/.test(label) ? '[^./]+' : label.split('*').map(escapeRegex).join('[^./]*')}\\.`,
-    )
+function hostRegex(labels: HostLabel[], names: string[]): RegExp {
+  const body = labels
+    .map((label) => {
+      if (label === 'subdomains') return '(?:[^./]+\\.)*';
+      if ('name' in label) {
+        names.push(label.name);
+        return '([^./]+)\\.';
+      }
+      return `${'literal' in label ? escapeRegex(label.literal) : label.wildcard.map(escapeRegex).join('[^./]*')}\\.`;
+    })
     .join('');
   return new RegExp(`^${body.slice(0, body.endsWith('\\.') ? -2 : undefined)}$`, 'i');
 }
 
 /** Throws on a malformed pattern (the engine reports it by rule name). */
 export function compileUrlPattern(pattern: string | { regex: string }): UrlMatcher {
-  if (typeof pattern !== 'string') {
-    const regex = new RegExp(pattern.regex);
+  const parsed = parseUrlPattern(pattern);
+  if ('regex' in parsed) {
+    // Anchored: an unanchored regex once claimed another CRM's page because it matched mid-URL.
+    const regex = new RegExp(`^(?:${parsed.regex})$`);
     return (url) => {
       const match = regex.exec(url.href);
       if (!match) return null;
@@ -61,14 +125,10 @@ export function compileUrlPattern(pattern: string | { regex: string }): UrlMatch
       return params;
     };
   }
-  const parsed = /^(\*|https?|file):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(pattern.trim());
-  if (!parsed) throw new Error(`"${pattern}" is not a URL pattern such as https://crm.example.com/leads/:id`);
-  const [, scheme = '', hostPort = '', path = '', query = '', hash = ''] = parsed;
-  const hostMatch = /^(.*?)(?::(\d+|\*))?$/.exec(hostPort);
-  const host = hostMatch?.[1] ?? '';
-  const port = hostMatch?.[2];
-  const schemeOk = scheme === '*' ? (s: string) => s === 'http:' || s === 'https:' : (s: string) => s === `${scheme.toLowerCase()}:`;
-  const hostTest = host === '*' || host === '' ? null : hostRegex(host);
+  const { scheme, host, port, path, query, hash } = parsed;
+  const schemeOk = scheme === '*' ? (s: string) => s === 'http:' || s === 'https:' : (s: string) => s === `${scheme}:`;
+  const hostNames: string[] = [];
+  const hostTest = host ? hostRegex(host, hostNames) : null;
   const pathNames: string[] = [];
   const pathTest = new RegExp(`^${pathRegex(path || '/', pathNames)}$`, 'i');
   const hashNames: string[] = [];
@@ -77,16 +137,20 @@ export function compileUrlPattern(pattern: string | { regex: string }): UrlMatch
   // through an Xray wrapper) and its iterators are not iterable there ("entries() is not iterable").
   const queryRules: { key: string; param: string | undefined; value: string }[] = [];
   new URLSearchParams(query.slice(1)).forEach((value, key) => {
-    queryRules.push({ key, param: /^:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1], value });
+    queryRules.push({ key, param: NAME.exec(value)?.[1], value });
   });
 
   return (url) => {
     if (!schemeOk(url.protocol)) return null;
-    if (hostTest && !hostTest.test(url.hostname)) return null;
+    const hostMatch = hostTest ? hostTest.exec(url.hostname) : null;
+    if (hostTest && !hostMatch) return null;
     if (port !== undefined && port !== '*' && url.port !== port) return null;
     const pathMatch = pathTest.exec(url.pathname);
     if (!pathMatch) return null;
     const params: UrlParams = {};
+    hostNames.forEach((name, i) => {
+      params[name] = hostMatch?.[i + 1] ?? '';
+    });
     pathNames.forEach((name, i) => {
       params[name] = decode(pathMatch[i + 1] ?? '');
     });

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   coveredByStaticMatches,
-  originPatternForRegex,
-  originPatternForUrlPattern,
   RULES_CONTENT_SCRIPT_ID,
   serializedRuleSync,
   type RegistrationApi,
@@ -10,27 +8,35 @@ import {
   syncRuleContentScripts,
 } from '../../../lib/background/rule-hosts';
 
-describe('origins from rule URLs', () => {
+describe('hosts from rule URLs', () => {
+  // Each URL form in detail: test/unit/crm/url-pattern-hosts.test.ts. Here: that ruleHosts uses it.
   it.each([
     ['https://crm.acme.test/leads/:id', 'https://crm.acme.test/*'],
+    ['https://crm-*.acme.test/leads/:id', 'https://*.acme.test/*'],
     ['https://*.acme.test/app#/lead/:id', 'https://*.acme.test/*'],
     ['http://CRM.Acme.test:8080/x?id=:id', 'http://crm.acme.test/*'],
     ['https://:tenant.crm.example/leads/:id', 'https://*.crm.example/*'],
     ['*://crm.acme.test/*', '*://crm.acme.test/*'],
-    ['https://*/leads/:id', undefined],
-    ['crm.acme.test/leads', undefined],
-  ])('%s → %s', (pattern, origin) => {
-    expect(originPatternForUrlPattern(pattern)).toBe(origin);
+  ])('%s → %s', (url, origin) => {
+    expect(ruleHosts([{ name: 'R', url }])).toEqual({ hosts: [{ origin, rules: ['R'] }], unresolved: [] });
   });
 
   it.each([
     ['^https://crm\\.acme\\.test/leads/(?<id>\\d+)', 'https://crm.acme.test/*'],
-    ['^https?://crm\\.acme\\.test(:\\d+)?/', '*://crm.acme.test/*'],
+    ['^https?://crm\\.acme\\.test(:\\d+)?/.*', '*://crm.acme.test/*'],
     ['https:\\/\\/crm\\.acme\\.test\\/x', 'https://crm.acme.test/*'],
-    ['^https://(?<tenant>\\w+)\\.acme\\.test/', undefined],
-    ['/leads/(?<id>\\d+)', undefined],
   ])('regex %s → %s', (regex, origin) => {
-    expect(originPatternForRegex(regex)).toBe(origin);
+    expect(ruleHosts([{ name: 'R', url: { regex } }])).toEqual({ hosts: [{ origin, rules: ['R'] }], unresolved: [] });
+  });
+
+  it.each([
+    ['https://*/leads/:id', 'would need access to every site; name the CRM'],
+    ['https://*.com/leads/:id', 'would need access to every site under .com'],
+    ['crm.acme.test/leads', 'is not a URL pattern'],
+    [{ regex: '^https://(?<tenant>\\w+)\\.acme\\.test/' }, 'does not start with a literal scheme and host'],
+    [{ regex: '/leads/(?<id>\\d+)' }, 'does not start with a literal scheme and host'],
+  ])('%o cannot be granted: %s', (url, reason) => {
+    expect(ruleHosts([{ name: 'R', url }])).toEqual({ hosts: [], unresolved: [{ rule: 'R', reason: expect.stringContaining(reason) }] });
   });
 
   it('groups rules by host, skips disabled rules and explains what it cannot resolve', () => {
@@ -43,7 +49,7 @@ describe('origins from rule URLs', () => {
       ]),
     ).toEqual({
       hosts: [{ origin: 'https://crm.acme.test/*', rules: ['Acme', 'Acme B'] }],
-      unresolved: [{ rule: 'Loose', reason: expect.stringContaining('does not start with a literal host') }],
+      unresolved: [{ rule: 'Loose', reason: expect.stringContaining('does not start with a literal scheme and host') }],
     });
   });
 
