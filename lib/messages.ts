@@ -1,12 +1,13 @@
-import { defineExtensionMessaging } from '@webext-core/messaging';
 import { z } from 'zod/mini';
 
 /**
- * The typed protocol between content scripts, extension pages and the background worker.
+ * The messages between content scripts, extension pages and the background worker: one zod schema per
+ * request and reply. The background validates every request with them before anything runs
+ * (lib/background/routes.ts), extension pages validate replies.
  *
- * zod/mini, not zod: this module is bundled into the content script, which runs on every CRM page and has
- * a 25 KB gzip budget. The background validates every request with these schemas (the sender may be a
- * compromised page context); senders validate replies with them too.
+ * zod/mini keeps extension pages small. The content script does not import this module at run time (only its
+ * types, through lib/messaging.ts): zod would be a third of its size budget, and it validates the little it
+ * receives by hand.
  *
  * Nothing in a reply may carry a credential: no API token, no magic link. Outcomes are plain text for people.
  */
@@ -17,7 +18,16 @@ const optionalText = (max: number) => z.optional(text(max));
 export const LeadSchema = z.object({
   /** Which built-in profile or admin rule recognised the page. */
   profileId: text(64),
+  /**
+   * The lead's identity: the key of its mapping and the `crm_id` the provider gets. It names the CRM and the
+   * tenant as well as the record (the rule's crmIdTemplate, default `{PROFILE}:{TENANT}:{ID}`), so record 1234
+   * of one CRM or tenant never opens record 1234's chat of another.
+   */
   crmId: z.string().check(z.minLength(1), z.maxLength(256)),
+  /** The record id as the CRM shows it (for people, and to adopt mappings saved before crmIdTemplate). */
+  recordId: optionalText(256),
+  /** The page the lead was read on (the CRM record's address). */
+  pageUrl: optionalText(2048),
   firstName: optionalText(256),
   lastName: optionalText(256),
   phone: optionalText(64),
@@ -60,11 +70,12 @@ export type ConnectionReport = z.infer<typeof ConnectionReportSchema>;
 
 /**
  * What the content script of a tab detected, for the popup's diagnostics: the lead, or exactly why not
- * (e.g. "rule 'Acme' matched the URL; field lastName: selector `.x` not found").
+ * (e.g. "rule 'Acme' matched the URL; field lastName: selector `.x` not found"), and the full URL it tested.
+ * `settled`: the page provably shows the URL's record (see lib/crm/watch/freshness.ts); until then a click waits.
  */
 export const DetectionStatusSchema = z.union([
-  z.object({ detected: z.literal(true), profileId: text(64), profileLabel: text(200), lead: LeadSchema }),
-  z.object({ detected: z.literal(false), reasons: z.array(text(1000)) }),
+  z.object({ detected: z.literal(true), url: text(4096), profileId: text(64), profileLabel: text(200), lead: LeadSchema, settled: z.boolean() }),
+  z.object({ detected: z.literal(false), url: text(4096), reasons: z.array(text(1000)) }),
 ]);
 export type DetectionStatus = z.infer<typeof DetectionStatusSchema>;
 
@@ -114,10 +125,15 @@ export const SaveResultSchema = z.object({
 });
 export type SaveResult = z.infer<typeof SaveResultSchema>;
 
-/** The hosts admin rules need, whether the agent granted each, and rules whose host cannot be told. */
+/**
+ * The hosts admin rules need, whether the agent granted each, and rules whose host cannot be told; and the
+ * dashboard's own origin when it is not one of the extension's built-in hosts (access to it lets Chat and
+ * Login find and reuse the one dashboard tab).
+ */
 export const RuleHostsViewSchema = z.object({
   access: z.array(z.object({ origin: z.string(), rules: z.array(z.string()), granted: z.boolean() })),
   unresolved: z.array(z.object({ rule: z.string(), reason: z.string() })),
+  dashboard: z.optional(z.object({ origin: z.string(), granted: z.boolean() })),
 });
 export type RuleHostsView = z.infer<typeof RuleHostsViewSchema>;
 
@@ -151,28 +167,6 @@ export const MappingImportResultSchema = z.union([
 ]);
 export type MappingImportResult = z.infer<typeof MappingImportResultSchema>;
 
-interface ProtocolMap {
-  /** Content script → background: open (creating if needed) the chatroom with this lead. */
-  openChat(lead: Lead): ActionOutcome;
-  /** Content script or extension page → background: open the provider dashboard logged in. */
-  login(): ActionOutcome;
-  /** Options page → background: check provider URL, token, org and agent. */
-  testConnection(): ConnectionReport;
-  /** Content script → background: the detection settings (profiles, rules, default country). */
-  getPageSetup(): PageSetup;
-  /** Popup → the content script of a tab (tabs.sendMessage): what it detected on the page. */
-  getDetectionStatus(): DetectionStatus;
-  /** Options page → background: the effective settings, token masked. */
-  getSettings(): SettingsView;
-  /** Options page → background: the admin-rule hosts and their access (re-syncs the registration). */
-  getRuleHosts(): RuleHostsView;
-  /** Options page → background: validate and store the agent's own values. */
-  saveSettings(change: SettingsChange): SaveResult;
-  /** Options page → background: this org's contact mappings as a JSON file's text. */
-  exportMappings(): MappingExport;
-  /** Options page → background: merge an exported file into this browser's mappings (conflicts reported). */
-  importMappings(request: MappingImportRequest): MappingImportResult;
-}
-
-export const messaging = defineExtensionMessaging<ProtocolMap>();
-export const { sendMessage, onMessage } = messaging;
+/** login(): a content script says which page it was clicked on; extension pages send nothing. */
+export const LoginRequestSchema = z.optional(z.object({ pageUrl: optionalText(2048) }));
+export type LoginRequest = z.infer<typeof LoginRequestSchema>;

@@ -31,12 +31,22 @@ export interface LabelledPhone {
 
 const MOBILE_LABEL = /mobil|cell|handy|móvil|portable|celular|whatsapp/i;
 
+/** The number a Chat sends, and why that one. */
+export interface PhonePick {
+  e164: string;
+  /** As the page shows it, and its label or kind when it has one. */
+  shown: string;
+  label?: string;
+  why: 'the only number' | 'labelled mobile' | 'a mobile number' | 'the first readable number';
+}
+
 /**
  * The number to give the provider when the page shows several: a chat provider reaches people on their
  * mobile, so a number labelled mobile wins, then one libphonenumber knows to be mobile, then the first. Numbers
- * that cannot be read are skipped; only when none can be read does the first one's error surface.
+ * that cannot be read are skipped; only when none can be read does the first one's error surface. The popup
+ * shows this same pick, so the agent sees what a Chat will send.
  */
-export function bestPhoneE164(lead: { phone?: string; phones?: readonly LabelledPhone[] }, defaultCountry: string): string | undefined {
+export function pickPhone(lead: { phone?: string; phones?: readonly LabelledPhone[] }, defaultCountry: string): PhonePick | undefined {
   const candidates: LabelledPhone[] = lead.phones?.length ? [...lead.phones] : lead.phone ? [{ number: lead.phone }] : [];
   if (candidates.length === 0) return undefined;
   let firstError: unknown;
@@ -57,5 +67,13 @@ export function bestPhoneE164(lead: { phone?: string; phones?: readonly Labelled
     return undefined;
   }
   read.sort((a, b) => a.rank - b.rank || a.index - b.index);
-  return read[0]?.e164;
+  const best = read[0] as (typeof read)[number];
+  const shown = candidates[best.index] as LabelledPhone;
+  const why = candidates.length === 1 ? 'the only number' : best.rank === 0 ? 'labelled mobile' : best.rank < 3 ? 'a mobile number' : 'the first readable number';
+  return { e164: best.e164, shown: shown.number, ...(shown.label ? { label: shown.label } : {}), why };
+}
+
+/** The E.164 number a Chat sends (pickPhone), or undefined when the lead has none. */
+export function bestPhoneE164(lead: { phone?: string; phones?: readonly LabelledPhone[] }, defaultCountry: string): string | undefined {
+  return pickPhone(lead, defaultCountry)?.e164;
 }

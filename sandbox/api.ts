@@ -4,7 +4,7 @@ import type { Settings } from './settings';
 import { type ChatroomRecord, type ContactRecord, chatroomName, newId, newSecret, type Store } from './store';
 
 /**
- * The fake provider API: the five endpoints of shared/reference/provider-api.md that the extension uses,
+ * The fake provider API: the endpoints of docs/saleschat-api.md that the extension uses,
  * plus two lookups the docs do not confirm: a user by email (admin provisioning) and a contact by crm_id
  * (the extension's configurable lookup after a 409). Where the docs are UNCONFIRMED the choice made here is
  * listed in sandbox/README.md.

@@ -83,6 +83,14 @@ export function handleControl(method: string, path: string, rawBody: string, dep
   const body = parsed.value;
   const route = `${method} ${path.replace(/\/+$/, '')}`;
 
+  // A contact deleted in the provider's dashboard: its chatrooms go with it, so assign answers 404.
+  const deleted = /^DELETE \/__sandbox\/contacts\/([^/]+)$/.exec(route);
+  if (deleted) {
+    const contactId = decodeURIComponent(deleted[1] ?? '');
+    if (!store.deleteContact(contactId)) return errorReply(404, `No contact ${contactId}`);
+    return jsonReply({ deleted: contactId });
+  }
+
   switch (route) {
     case 'GET /__sandbox/counts':
       return jsonReply(controls.counts);

@@ -157,6 +157,16 @@ export class Store {
     return this.data.users.find((user) => user.id === userId);
   }
 
+  /** Removes a contact and its chatrooms; false when there is none. */
+  deleteContact(contactId: string): boolean {
+    const before = this.data.contacts.length;
+    this.data.contacts = this.data.contacts.filter((contact) => contact.id !== contactId);
+    this.data.chatrooms = this.data.chatrooms.filter((room) => room.contact_id !== contactId);
+    if (this.data.contacts.length === before) return false;
+    this.save();
+    return true;
+  }
+
   contact(orgId: string, contactId: string): ContactRecord | undefined {
     return this.data.contacts.find((contact) => contact.org_id === orgId && contact.id === contactId);
   }

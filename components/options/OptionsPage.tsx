@@ -165,7 +165,7 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
           {status.text}
         </p>
       )}
-      {ruleHosts && (ruleHosts.access.length > 0 || ruleHosts.unresolved.length > 0) && (
+      {ruleHosts && (ruleHosts.access.length > 0 || ruleHosts.unresolved.length > 0 || ruleHosts.dashboard) && (
         <RuleHostsSection
           view={ruleHosts}
           grant={async (origin) => {
@@ -191,12 +191,28 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
   );
 }
 
-/** The sites admin rules apply to: the buttons appear there only once the agent allows access. */
+/**
+ * The sites admin rules apply to: the buttons appear there only once the agent allows access. And a dashboard
+ * outside the built-in Saleschat hosts: with access, Chat and Login find its open tab instead of opening more.
+ */
 function RuleHostsSection({ view, grant }: { view: RuleHostsView; grant(origin: string): Promise<void> }) {
+  const { dashboard } = view;
   return (
     <section id="rule-hosts">
       <h2>Sites for your CRM rules</h2>
       <ul>
+        {dashboard && (
+          <li data-origin={dashboard.origin} data-granted={String(dashboard.granted)} id="dashboard-access">
+            <code>{dashboard.origin.replace(/\/\*$/, '')}</code> (your Saleschat dashboard):{' '}
+            {dashboard.granted ? (
+              <span class="ok">allowed</span>
+            ) : (
+              <button type="button" class="grant" onClick={() => grant(dashboard.origin)}>
+                Allow, so Chat and Login reuse its one open tab
+              </button>
+            )}
+          </li>
+        )}
         {view.access.map((host) => (
           <li key={host.origin} data-origin={host.origin} data-granted={String(host.granted)}>
             <code>{host.origin.replace(/\/\*$/, '')}</code> ({host.rules.join(', ')}):{' '}

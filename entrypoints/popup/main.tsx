@@ -17,7 +17,7 @@ const api = {
     const tabId = await targetTabId();
     return tabId === undefined ? undefined : sendMessage('getDetectionStatus', undefined, tabId);
   },
-  login: () => sendMessage('login'),
+  login: () => sendMessage('login', undefined),
   testConnection: () => sendMessage('testConnection'),
   openOptions: () => void browser.runtime.openOptionsPage(),
   onSettingsChanged: (callback: () => void) => browser.storage.onChanged.addListener(() => callback()),

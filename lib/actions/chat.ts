@@ -1,4 +1,12 @@
-import { type AgentIdentity, fillUrlTemplate, findAgentByEmail, requireAgent, requireProviderConfig } from '../config/resolve';
+import {
+  type AgentIdentity,
+  fillUrlTemplate,
+  findAgentByEmail,
+  type ProviderConfig,
+  type ResolvedConfig,
+  requireAgent,
+  requireProviderConfig,
+} from '../config/resolve';
 import type { AgentEntry } from '../config/schema';
 import type { ActionOutcome, Lead } from '../messaging';
 import { bestPhoneE164 } from '../phone';
@@ -6,7 +14,8 @@ import { ProviderError } from '../provider/errors';
 import { SingleFlight } from '../single-flight';
 import type { ChatJournalRow } from '../store/db';
 import { lookUpContactId } from './contact-lookup';
-import type { ActionContext } from './context';
+import type { AssignResult } from '../provider/responses';
+import type { ActionContext, ProviderApi } from './context';
 import { ActionRefused, failureOutcome } from './outcome';
 
 /** The provider's documented limit for crm_id, first_name and last_name. */
@@ -51,7 +60,16 @@ export interface JournalResumeReport {
   differs: number;
   /** Interrupted while creating: left for the next click on the lead. */
   pending: number;
+  /** Interrupted while creating longer ago than JOURNAL_ENTRY_LIFETIME_MS: dropped. */
+  expired: number;
 }
+
+/**
+ * A 'creating' entry this old is dropped: nobody came back to that lead, and keeping it forever would make
+ * every start-up read it again. Nothing is lost by dropping it: a later Chat on the lead re-issues the
+ * create, and a 409 then resolves to the contact that landed (see openChat), exactly as the entry would have.
+ */
+export const JOURNAL_ENTRY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Background start-up: reconcile the Chats a stopped worker left unfinished, without calling the provider.
@@ -59,14 +77,19 @@ export interface JournalResumeReport {
  * on that lead is then an ordinary Chat on a known lead. It does NOT assign on its own: an assign nobody
  * clicked for would open no chatroom for anyone, could take a chat over from another agent without the
  * agent's say, and would send provider traffic every time the worker wakes. An entry still 'creating' stays
- * for the next click on its lead, which re-issues the create with the lead's current fields and resolves a
- * 409 as described at openChat, with the agent watching the outcome.
+ * for the next click on its lead (unless expired), which re-issues the create with the lead's current fields
+ * and resolves a 409 as described at openChat, with the agent watching the outcome.
  */
-export async function resumeJournal(ctx: Pick<ActionContext, 'store'>): Promise<JournalResumeReport> {
-  const report: JournalResumeReport = { restored: 0, present: 0, differs: 0, pending: 0 };
+export async function resumeJournal(ctx: Pick<ActionContext, 'store' | 'now'>): Promise<JournalResumeReport> {
+  const report: JournalResumeReport = { restored: 0, present: 0, differs: 0, pending: 0, expired: 0 };
   for (const entry of await ctx.store.unfinishedChats()) {
     if (!hasContactId(entry)) {
-      report.pending += 1;
+      if (isExpired(entry, ctx.now())) {
+        await ctx.store.dropChatJournal(entry.orgId, entry.crmId);
+        report.expired += 1;
+      } else {
+        report.pending += 1;
+      }
       continue;
     }
     // Safe next to a click on the same lead: the run rewrites its entry whole at every step and the
@@ -76,8 +99,24 @@ export async function resumeJournal(ctx: Pick<ActionContext, 'store'>): Promise<
   return report;
 }
 
+function isExpired(entry: ChatJournalRow, now: number): boolean {
+  return entry.providerContactId === undefined && now - entry.updatedAt > JOURNAL_ENTRY_LIFETIME_MS;
+}
+
 function hasContactId(entry: ChatJournalRow): entry is ChatJournalRow & { providerContactId: string } {
   return entry.providerContactId !== undefined;
+}
+
+/** One Chat on one lead, as the steps below share it. */
+interface ChatRun {
+  lead: Lead;
+  ctx: ActionContext;
+  client: ProviderApi;
+  me: AgentIdentity;
+  /** The journal entry's fixed part; `attempts` grows with each create this click sends. */
+  entry: Omit<ChatJournalRow, 'step' | 'updatedAt' | 'providerContactId'>;
+  /** The crm_id the provider holds or gets: the lead's identity, or a legacy mapping's bare record id. */
+  providerCrmId: string;
 }
 
 async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
@@ -86,69 +125,123 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   const me = requireAgent(values);
   const orgId = provider.orgId;
   const crmId = lead.crmId.trim();
-  if (crmId.length > PROVIDER_FIELD_MAX) {
-    throw new ActionRefused(`This lead's CRM id is ${crmId.length} characters long; Saleschat accepts at most ${PROVIDER_FIELD_MAX}.`);
-  }
 
-  const journal = await ctx.store.findChatJournal(orgId, crmId);
-  const known = await ctx.store.findContact(orgId, crmId);
+  const { contact, journal: found } = await ctx.store.findLeadState(orgId, crmId, lead.recordId?.trim());
+  const journal = found && isExpired(found, ctx.now()) ? undefined : found;
+  const providerCrmId = journal?.providerCrmId ?? contact?.providerCrmId ?? crmId;
+  if (providerCrmId.length > PROVIDER_FIELD_MAX) {
+    throw new ActionRefused(
+      `This lead's identity "${providerCrmId.slice(0, 40)}…" is ${providerCrmId.length} characters long; Saleschat accepts at most ${PROVIDER_FIELD_MAX}. Ask your administrator to shorten the rule's crmIdTemplate.`,
+    );
+  }
   // The mapping wins; the journal's id only fills in for a mapping that is missing.
-  let contactId = known?.providerContactId ?? journal?.providerContactId;
-  const recordedAssignee = contactId ? await ctx.store.findAssignee(orgId, contactId) : undefined;
-  if (values.allowReassign === false) {
-    const holder = otherHolder(me, recordedAssignee, lead, values.agents ?? []);
-    if (holder) {
-      throw new ActionRefused(
-        `This lead's chat belongs to ${holder}. Your administrator does not allow taking over another agent's chat; ask them or your manager to reassign it.`,
-      );
-    }
-  }
+  const known = contact?.providerContactId ?? journal?.providerContactId;
+  await refuseTakeOver(me, known, lead, ctx);
 
-  const client = ctx.createClient(provider);
-  const entry = { orgId, crmId, attempts: journal?.attempts ?? 0, startedAt: journal?.startedAt ?? ctx.now() };
-  if (!known && contactId) {
-    await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: contactId, updatedAt: ctx.now() });
+  const entry = { orgId, crmId, attempts: journal?.attempts ?? 0, startedAt: journal?.startedAt ?? ctx.now(), ...differentCrmId(providerCrmId, crmId) };
+  const run: ChatRun = { lead, ctx, client: ctx.createClient(provider), me, entry, providerCrmId };
+  if (!contact && known) await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: known, updatedAt: ctx.now() });
+  const { contactId, assigned } = known ? await assignKnown(run, known) : await createAndAssign(run);
+
+  const chatroomId = assigned.chatroomId ?? (await ctx.store.findChatroomId(orgId, contactId));
+  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now());
+  await ctx.showInDashboard(chatroomUrl(provider, values, { chatroomId, contactId, crmId: providerCrmId }), provider.providerDashboardUrl);
+  return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId) };
+}
+
+/** Only rows whose crm_id differs from their key carry it (see ContactRow.providerCrmId). */
+function differentCrmId(providerCrmId: string, crmId: string): { providerCrmId?: string } {
+  return providerCrmId === crmId ? {} : { providerCrmId };
+}
+
+async function refuseTakeOver(me: AgentIdentity, contactId: string | undefined, lead: Lead, ctx: ActionContext): Promise<void> {
+  const values = ctx.config.values;
+  if (values.allowReassign !== false) return;
+  const recordedAssignee = contactId ? await ctx.store.findAssignee(values.orgId ?? '', contactId) : undefined;
+  const holder = otherHolder(me, recordedAssignee, lead, values.agents ?? []);
+  if (holder) {
+    throw new ActionRefused(
+      `This lead's chat belongs to ${holder}. Your administrator does not allow taking over another agent's chat; ask them or your manager to reassign it.`,
+    );
   }
-  if (!contactId) {
-    const earlierAttempts = entry.attempts;
-    entry.attempts += 1;
-    // Written before the request leaves: from here on a stopped worker leaves a trace the next click reads.
-    await ctx.store.writeChatJournal({ ...entry, step: 'creating', updatedAt: ctx.now() });
-    contactId = await createContact(lead, crmId, values.defaultCountry ?? 'US', client, ctx, {
-      lookupTemplate: values.contactLookupUrlTemplate,
-      earlierAttempts,
-    }).catch(async (error: unknown) => {
+}
+
+async function createAndAssign(run: ChatRun): Promise<{ contactId: string; assigned: AssignResult }> {
+  const contactId = await createJournaled(run);
+  return { contactId, assigned: await assignJournaled(run, contactId) };
+}
+
+/**
+ * A lead this browser knows: assign. When the provider answers 404 the contact is gone there (deleted in the
+ * dashboard, or the org was cleaned up): the lead is re-created through the journal and assigned, in this
+ * same click. If the create then finds the same contact still there (409 naming it), the 404 was about
+ * something else (e.g. the user) and the mapping stays: the agent reads the provider's 404.
+ */
+async function assignKnown(run: ChatRun, knownContactId: string): Promise<{ contactId: string; assigned: AssignResult }> {
+  try {
+    return { contactId: knownContactId, assigned: await assignJournaled(run, knownContactId) };
+  } catch (error) {
+    if (!(error instanceof ProviderError && error.status === 404 && error.details.endpoint === 'assign')) throw error;
+    const contactId = await createJournaled(run, { replacing: knownContactId }).catch((createError: unknown) => {
+      throw createError instanceof ContactStillThere ? error : createError;
+    });
+    await run.ctx.store.forgetContactDetails(run.entry.orgId, knownContactId);
+    return { contactId, assigned: await assignJournaled(run, contactId) };
+  }
+}
+
+async function assignJournaled(run: ChatRun, contactId: string): Promise<AssignResult> {
+  await run.ctx.store.writeChatJournal({ ...run.entry, step: 'assigning', providerContactId: contactId, updatedAt: run.ctx.now() });
+  return run.client.assign(contactId, run.me.providerUserId);
+}
+
+/** The create found the contact it was meant to replace (assignKnown): nothing to re-create. */
+class ContactStillThere extends Error {}
+
+/**
+ * Creates the contact with the journal around it: written before the request leaves, so a stopped worker
+ * leaves a trace the next click reads; the contact id and mapping saved together once known.
+ */
+async function createJournaled(run: ChatRun, options: { replacing?: string } = {}): Promise<string> {
+  const { ctx, entry } = run;
+  const earlierAttempts = entry.attempts;
+  entry.attempts += 1;
+  await ctx.store.writeChatJournal({ ...entry, step: 'creating', updatedAt: ctx.now() });
+  const contactId = await createContact(run, earlierAttempts)
+    .then((id) => {
+      if (id === options.replacing) throw new ContactStillThere();
+      return id;
+    })
+    .catch(async (error: unknown) => {
       // The provider said no (nothing was created): nothing to resume. Any other failure leaves the entry.
       // Failing to drop it is harmless (the next click re-creates and meets the same answer), so the
       // provider's answer, not a storage error, is what the agent reads.
-      if (createSettledWithoutContact(error)) await ctx.store.dropChatJournal(orgId, crmId).catch(() => undefined);
-      throw error;
+      if (createSettledWithoutContact(error) || error instanceof ContactStillThere || (options.replacing && error instanceof ActionRefused)) {
+        await ctx.store.dropChatJournal(entry.orgId, entry.crmId).catch(() => undefined);
+      }
+      // Re-creating after a 404 and the provider cannot say which contact holds the crm_id: it is still there.
+      throw options.replacing && error instanceof ActionRefused ? new ContactStillThere() : error;
     });
-    await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: contactId, updatedAt: ctx.now() });
-  }
+  await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: contactId, updatedAt: ctx.now() });
+  return contactId;
+}
 
-  await ctx.store.writeChatJournal({ ...entry, step: 'assigning', providerContactId: contactId, updatedAt: ctx.now() });
-  const assigned = await client.assign(contactId, me.providerUserId);
-  const chatroomId = assigned.chatroomId ?? (await ctx.store.findChatroomId(orgId, contactId));
-  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now());
-
-  const variables = {
-    DASHBOARD_URL: provider.providerDashboardUrl,
-    CHATROOM_ID: chatroomId,
-    CONTACT_ID: contactId,
-    CRM_ID: crmId,
-  };
-  const url = chatroomId
+function chatroomUrl(
+  provider: ProviderConfig,
+  values: ResolvedConfig['values'],
+  ids: { chatroomId: string | undefined; contactId: string; crmId: string },
+): string {
+  const variables = { DASHBOARD_URL: provider.providerDashboardUrl, CHATROOM_ID: ids.chatroomId, CONTACT_ID: ids.contactId, CRM_ID: ids.crmId };
+  return ids.chatroomId
     ? fillUrlTemplate(values.chatroomUrlTemplate ?? '{DASHBOARD_URL}/chatrooms/{CHATROOM_ID}', variables)
     : fillUrlTemplate(values.contactUrlTemplate ?? '{DASHBOARD_URL}/contacts/{CONTACT_ID}', variables);
-  await ctx.showInDashboard(url, provider.providerDashboardUrl);
+}
 
-  const name = leadName(lead);
+function successMessage(lead: Lead, assigned: AssignResult, me: AgentIdentity, agents: readonly AgentEntry[], chatroomId: string | undefined): string {
   const previous = assigned.previousAssignedUserId;
-  const takenOver =
-    previous && previous !== me.providerUserId ? ` It was assigned to ${describeUser(previous, values.agents ?? [])}; it is yours now.` : '';
+  const takenOver = previous && previous !== me.providerUserId ? ` It was assigned to ${describeUser(previous, agents)}; it is yours now.` : '';
   const noRoom = chatroomId ? '' : ' Saleschat did not say which chatroom, so the contact is shown.';
-  return { ok: true, message: `Chat with ${name} opened.${takenOver}${noRoom}` };
+  return `Chat with ${leadName(lead)} opened.${takenOver}${noRoom}`;
 }
 
 /**
@@ -169,30 +262,19 @@ function describeUser(providerUserId: string, agents: readonly AgentEntry[]): st
   return entry.name ? `${entry.name} (${entry.email})` : entry.email;
 }
 
-interface ConflictHelp {
-  /** contactLookupUrlTemplate, when the administrator configured one. */
-  lookupTemplate: string | undefined;
-  /** Create requests this lead's unfinished Chat sent before this click (from the journal). */
-  earlierAttempts: number;
-}
-
 /**
  * Creates the contact; a 409 means it exists already (another browser created it, or an earlier request of
- * ours landed and its answer was lost): its id comes from the 409 payload, else the configured lookup, else
- * the agent gets a message saying what the administrator can do. Never a second create.
+ * ours landed and its answer was lost): its id comes from the 409 payload when that names this crm_id, else
+ * the configured lookup, else the agent gets a message saying what the administrator can do. Never a second
+ * create.
  */
-async function createContact(
-  lead: Lead,
-  crmId: string,
-  defaultCountry: string,
-  client: ReturnType<ActionContext['createClient']>,
-  ctx: ActionContext,
-  help: ConflictHelp,
-): Promise<string> {
-  const phone = bestPhoneE164(lead, defaultCountry);
+async function createContact(run: ChatRun, earlierAttempts: number): Promise<string> {
+  const { lead, ctx, client, providerCrmId } = run;
+  const values = ctx.config.values;
+  const phone = bestPhoneE164(lead, values.defaultCountry ?? 'US');
   try {
     const contact = await client.createContact({
-      crm_id: crmId,
+      crm_id: providerCrmId,
       ...nameField('first_name', lead.firstName),
       ...nameField('last_name', lead.lastName),
       ...(phone ? { phone_number: phone } : {}),
@@ -201,22 +283,25 @@ async function createContact(
     return contact.id;
   } catch (error) {
     if (!(error instanceof ProviderError && error.status === 409)) throw error;
-    const fromPayload = idFromConflict(error);
+    const fromPayload = idFromConflict(error, providerCrmId);
     if (fromPayload) return fromPayload;
     const said = `${error.details.errorCode ?? 409} ${error.details.errorMessage ?? 'conflict'}`;
-    if (help.lookupTemplate) {
-      const found = await lookUpContactId(client, help.lookupTemplate, ctx.config.values.orgId ?? '', crmId);
+    const answer = { status: 409, errorCode: error.details.errorCode, errorMessage: error.details.errorMessage };
+    if (values.contactLookupUrlTemplate) {
+      const found = await lookUpContactId(client, values.contactLookupUrlTemplate, values.orgId ?? '', providerCrmId);
       if (found) return found;
       throw new ActionRefused(
-        `Saleschat already has a contact for CRM id ${crmId} or its phone number (${said}), but the contact lookup found none with this CRM id, so the conflict is probably the phone number, used by another contact's chatroom. Ask your administrator to check the lead in Saleschat and the contactLookupUrlTemplate setting.`,
+        `Saleschat already has a contact for CRM id ${providerCrmId} or its phone number (${said}), but the contact lookup found none with this CRM id, so the conflict is probably the phone number, used by another contact's chatroom. Ask your administrator to check the lead in Saleschat and the contactLookupUrlTemplate setting.`,
+        answer,
       );
     }
     const origin =
-      help.earlierAttempts > 0
+      earlierAttempts > 0
         ? 'most likely from your earlier Chat on this lead, which was interrupted before Saleschat answered'
         : 'created from another browser or by an earlier request whose answer was lost';
     throw new ActionRefused(
-      `Saleschat already has a contact for CRM id ${crmId} (${said}), ${origin}, and did not say which. Ask your administrator to set up the contact lookup (contactLookupUrlTemplate) or to import the team's contact mappings.`,
+      `Saleschat already has a contact for CRM id ${providerCrmId} (${said}), ${origin}, and did not say which. Ask your administrator to set up the contact lookup (contactLookupUrlTemplate) or to import the team's contact mappings.`,
+      answer,
     );
   }
 }
@@ -233,9 +318,15 @@ function createSettledWithoutContact(error: unknown): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-/** The 409 payload's contact id, if the provider sends one (undocumented; see provider-api.md 3.1). */
-function idFromConflict(error: ProviderError): string | undefined {
+/**
+ * The 409 payload's contact id, only when the payload also names the crm_id we sent (the provider does not
+ * document the payload). A bare id is not taken: a 409 can be about the phone number, and then the id is
+ * another person's contact.
+ */
+export function idFromConflict(error: ProviderError, crmId: string): string | undefined {
   const payload = error.details.payload ?? {};
+  const named = payload.crm_id ?? payload.crmId;
+  if (typeof named !== 'string' || named.trim() !== crmId) return undefined;
   for (const field of ['contact_id', 'contactId', 'id']) {
     const value = payload[field];
     if ((typeof value === 'string' && value.trim()) || typeof value === 'number') return String(value).trim();

@@ -6,9 +6,18 @@ import { LeadDataError } from '../phone';
 import { redactOutcome } from '../redact';
 import { storageFailure } from '../store/errors';
 
-/** A refusal decided before calling the provider (e.g. reassigning is not allowed). */
+/**
+ * A refusal decided by the extension (e.g. reassigning is not allowed), or a provider answer it cannot act
+ * on; `provider` carries that answer's code so the toast shows it like any provider error.
+ */
 export class ActionRefused extends Error {
   override readonly name = 'ActionRefused';
+  constructor(
+    message: string,
+    readonly provider?: { status?: number; errorCode?: number; errorMessage?: string },
+  ) {
+    super(message);
+  }
 }
 
 const STEP: Record<Endpoint, string> = {
@@ -30,26 +39,28 @@ export function failureOutcome(error: unknown): ActionOutcome {
 }
 
 function describeFailure(error: unknown): ActionOutcome {
-  if (error instanceof ConfigError || error instanceof LeadDataError || error instanceof ActionRefused) {
+  if (error instanceof ActionRefused) return { ok: false, message: error.message, retryable: false, ...providerCodes(error.provider ?? {}) };
+  if (error instanceof ConfigError || error instanceof LeadDataError) {
     return { ok: false, message: error.message, retryable: false };
   }
   if (error instanceof ProviderError) {
     const { endpoint, status, errorCode, errorMessage } = error.details;
     const step = STEP[endpoint as Endpoint] ?? 'The Saleschat request failed';
-    return {
-      ok: false,
-      message: `${step}: ${describeProviderError(error)}`,
-      retryable: agentMayRetry(error),
-      ...(status !== undefined ? { status } : {}),
-      ...(errorCode !== undefined ? { errorCode } : {}),
-      ...(errorMessage !== undefined ? { errorMessage: errorMessage.slice(0, 200) } : {}),
-    };
+    return { ok: false, message: `${step}: ${describeProviderError(error)}`, retryable: agentMayRetry(error), ...providerCodes({ status, errorCode, errorMessage }) };
   }
   // The browser's IndexedDB failed (full, unavailable, closed): say so and what to do (lib/store/errors.ts).
   const storage = storageFailure(error);
   if (storage) return { ok: false, message: storage.message, retryable: storage.retryable };
   const message = error instanceof Error ? error.message : String(error);
   return { ok: false, message: `Something unexpected went wrong: ${message}`, retryable: true };
+}
+
+function providerCodes({ status, errorCode, errorMessage }: { status?: number; errorCode?: number; errorMessage?: string }) {
+  return {
+    ...(status !== undefined ? { status } : {}),
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    ...(errorMessage !== undefined ? { errorMessage: errorMessage.slice(0, 200) } : {}),
+  };
 }
 
 /**

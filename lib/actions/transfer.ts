@@ -1,7 +1,7 @@
 import type { MappingExport, MappingImportResult } from '../messaging';
 import { storageFailure } from '../store/errors';
 import type { MappingStore } from '../store/mappings';
-import { type ImportReport, MAPPINGS_FORMAT, MappingDocumentSchema, type TransferCounts } from '../store/transfer';
+import { type ImportReport, MAPPINGS_FORMAT, MAPPINGS_VERSION, MappingDocumentSchema, type TransferCounts } from '../store/transfer';
 
 /**
  * Options page → Export / Import mappings, for the org this browser is configured for. The document
@@ -42,7 +42,7 @@ export async function importMappings(json: string, ctx: TransferContext): Promis
   }
   const format = (raw as { format?: unknown } | null)?.format;
   const version = (raw as { version?: unknown } | null)?.version;
-  if (format === MAPPINGS_FORMAT && typeof version === 'number' && version > 1) {
+  if (format === MAPPINGS_FORMAT && typeof version === 'number' && version > MAPPINGS_VERSION) {
     return { ok: false, message: `Not imported: the file is format version ${version}, made by a newer CRM Chat Bridge. Update the extension first.` };
   }
   const parsed = MappingDocumentSchema.safeParse(raw);

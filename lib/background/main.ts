@@ -1,33 +1,34 @@
 import { browser } from 'wxt/browser';
 import type { ActionContext } from '../actions/context';
 import { openChat, resumeJournal } from '../actions/chat';
-import { showInDashboardTab } from '../actions/dashboard-tab';
+import { createDashboardTab, dashboardAccess } from '../actions/dashboard-tab';
 import { login } from '../actions/login';
 import { testConnection } from '../actions/test-connection';
 import { exportMappings, importMappings } from '../actions/transfer';
 import { loadConfig, saveAgentOptions } from '../config/agent-options';
 import { ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
-import { type ActionOutcome, LeadSchema, MappingImportRequestSchema, onMessage, SettingsChangeSchema, type SettingsView } from '../messaging';
+import { EmptyRequestSchema, LeadSchema, LoginRequestSchema, MappingImportRequestSchema, SettingsChangeSchema } from '../messages';
+import type { ActionOutcome, SettingsView } from '../messaging';
 import { SaleschatClient } from '../provider/client';
 import { redact } from '../redact';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
 import { type RuleHostsInput, serializedRuleSync, syncRuleContentScripts } from './rule-hosts';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
-import { assertCrmContentScript, assertExtensionPage } from './senders';
-import { activeCrmProfiles, registerPageSetup } from './page-setup';
+import { serveRoutes } from './routes';
+import { activeCrmProfiles, pageSetup } from './page-setup';
 import { BUILT_IN_MATCHES } from '../crm/profiles';
 
 /**
  * The background worker: the only place that holds the token, calls the provider and opens the database.
- * Every message is checked for its sender and validated before anything runs.
+ * Every message is checked for its sender and validated before anything runs (routes.ts, one table).
  */
 export function startBackground(): void {
   restrictStorageToExtension();
   const store = new MappingStore(new BridgeDatabase());
-  const runtimeId = browser.runtime.id;
-  const extensionOrigin = browser.runtime.getURL('/');
+  // One per background context: Chat and Login share its lock, so together they open one tab.
+  const dashboardTab = createDashboardTab(browser);
 
   const context = async (): Promise<ActionContext> => {
     const config = await loadConfig();
@@ -35,51 +36,21 @@ export function startBackground(): void {
       config,
       createClient: (provider) => createClient(provider, config),
       store,
-      showInDashboard: (url, dashboardUrl) => showInDashboardTab(url, dashboardUrl, browser.tabs, browser.windows),
+      showInDashboard: dashboardTab.show,
       now: Date.now,
     };
   };
 
-  registerPageSetup(runtimeId);
-
   // Chats a stopped worker left unfinished (lib/actions/chat.ts): reconciled from the database alone at every
   // start, before this worker runs any Chat. A failure is logged and never blocks a Chat: the click on the
-  // lead resumes its own entry anyway.
-  const journalResumed = resumeJournal({ store })
+  // lead resumes its own entry anyway, so a Chat waits for it only a bounded time.
+  const journalResumed = resumeJournal({ store, now: Date.now })
     .then((report) => {
       if (report.differs > 0) {
         console.warn(`CRM Chat Bridge: ${report.differs} interrupted chat(s) knew another contact than the stored mapping; the mapping was kept.`);
       }
     })
     .catch((error) => console.warn(redact(`CRM Chat Bridge: could not read the chat journal: ${String(error)}`)));
-
-  onMessage('openChat', async ({ data, sender }) => {
-    assertCrmContentScript(sender, runtimeId, await activeCrmProfiles());
-    const lead = LeadSchema.safeParse(data);
-    if (!lead.success) return invalidRequest('lead data', lead.error.issues);
-    await journalResumed;
-    return recorded(await openChat(lead.data, await context()));
-  });
-
-  onMessage('login', async ({ sender }) => {
-    if (sender.tab && !sender.url?.startsWith(extensionOrigin)) assertCrmContentScript(sender, runtimeId, await activeCrmProfiles());
-    else assertExtensionPage(sender, runtimeId, extensionOrigin);
-    return recorded(await login(await context()));
-  });
-
-  onMessage('testConnection', async ({ sender }) => {
-    assertExtensionPage(sender, runtimeId, extensionOrigin);
-    const config = await loadConfig();
-    const report = await testConnection(config, (provider) => createClient(provider, config));
-    const summary = report.checks.find((check) => !check.ok) ?? { detail: 'Connected' };
-    await lastProviderContactItem.setValue({ ok: report.ok, message: summary.detail, at: Date.now() });
-    return report;
-  });
-
-  onMessage('getSettings', async ({ sender }) => {
-    assertExtensionPage(sender, runtimeId, extensionOrigin);
-    return settingsView(await loadConfig(), await lastProviderContactItem.getValue());
-  });
 
   const syncRules = serializedRuleSync(async () => {
     const rules = ((await loadConfig()).values.crmRules ?? []).filter(hasUrl);
@@ -95,30 +66,65 @@ export function startBackground(): void {
   browser.permissions.onAdded.addListener(resync);
   browser.permissions.onRemoved.addListener(resync);
 
-  onMessage('getRuleHosts', async ({ sender }) => {
-    assertExtensionPage(sender, runtimeId, extensionOrigin);
-    return syncRules();
-  });
+  const orgId = async () => (await loadConfig()).values.orgId;
+  serveRoutes(
+    {
+      openChat: {
+        schema: LeadSchema,
+        pageUrl: (lead) => lead.pageUrl,
+        run: async (lead) => {
+          await settledWithin(journalResumed, JOURNAL_WAIT_MS);
+          return recorded(await openChat(lead, await context()));
+        },
+      },
+      login: { schema: LoginRequestSchema, pageUrl: (request) => request?.pageUrl, run: async () => recorded(await login(await context())) },
+      getPageSetup: { schema: EmptyRequestSchema, run: async () => pageSetup((await loadConfig()).values) },
+      testConnection: {
+        schema: EmptyRequestSchema,
+        run: async () => {
+          const config = await loadConfig();
+          const report = await testConnection(config, (provider) => createClient(provider, config));
+          const summary = report.checks.find((check) => !check.ok) ?? { detail: 'Connected' };
+          await lastProviderContactItem.setValue({ ok: report.ok, message: summary.detail, at: Date.now() });
+          return report;
+        },
+      },
+      getSettings: { schema: EmptyRequestSchema, run: async () => settingsView(await loadConfig(), await lastProviderContactItem.getValue()) },
+      getRuleHosts: {
+        schema: EmptyRequestSchema,
+        run: async () => {
+          const manifestHosts = browser.runtime.getManifest().host_permissions ?? [];
+          const dashboard = await dashboardAccess((await loadConfig()).values.providerDashboardUrl, { permissions: browser.permissions, manifestHosts });
+          return { ...(await syncRules()), ...(dashboard ? { dashboard } : {}) };
+        },
+      },
+      exportMappings: { schema: EmptyRequestSchema, run: async () => exportMappings({ orgId: await orgId(), store, now: Date.now }) },
+      importMappings: {
+        schema: MappingImportRequestSchema,
+        invalid: () => ({ ok: false, message: 'Not imported: the options page sent no file text the extension can read.' }),
+        run: async (request) => importMappings(request.json, { orgId: await orgId(), store, now: Date.now }),
+      },
+      saveSettings: {
+        schema: SettingsChangeSchema,
+        invalid: () => ({ ok: false, problems: [{ key: '*', message: 'malformed settings change' }] }),
+        run: async (change) => {
+          const problems = await saveAgentOptions(change, (await loadConfig()).locked);
+          return { ok: problems.length === 0, problems };
+        },
+      },
+    },
+    { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/'), profiles: activeCrmProfiles },
+  );
+}
 
-  onMessage('exportMappings', async ({ sender }) => {
-    assertExtensionPage(sender, runtimeId, extensionOrigin);
-    return exportMappings({ orgId: (await loadConfig()).values.orgId, store, now: Date.now });
-  });
+/**
+ * How long a Chat waits for the start-up reconciliation of the journal. It reads one small table, so this is
+ * only reached when IndexedDB itself hangs; the click's own run then reads its lead's entry anyway.
+ */
+const JOURNAL_WAIT_MS = 2000;
 
-  onMessage('importMappings', async ({ data, sender }) => {
-    assertExtensionPage(sender, runtimeId, extensionOrigin);
-    const request = MappingImportRequestSchema.safeParse(data);
-    if (!request.success) return { ok: false, message: 'Not imported: the options page sent no file text the extension can read.' };
-    return importMappings(request.data.json, { orgId: (await loadConfig()).values.orgId, store, now: Date.now });
-  });
-
-  onMessage('saveSettings', async ({ data, sender }) => {
-    assertExtensionPage(sender, runtimeId, extensionOrigin);
-    const change = SettingsChangeSchema.safeParse(data);
-    if (!change.success) return { ok: false, problems: [{ key: '*', message: 'malformed settings change' }] };
-    const problems = await saveAgentOptions(change.data, (await loadConfig()).locked);
-    return { ok: problems.length === 0, problems };
-  });
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
 }
 
 async function recorded(outcome: ActionOutcome): Promise<ActionOutcome> {
@@ -151,12 +157,6 @@ function createClient(provider: ProviderConfig, config: ResolvedConfig): Salesch
  * An agent waits on these, so the numbers are small; provisioning, which nobody watches, retries longer.
  */
 const ACTION_RETRY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4000, actionBudgetMs: 20_000 } as const;
-
-function invalidRequest(what: string, issues: readonly { path: PropertyKey[]; message: string }[]): ActionOutcome {
-  const first = issues[0];
-  const where = first ? ` (${first.path.map(String).join('.') || 'value'}: ${first.message})` : '';
-  return { ok: false, message: `The page sent ${what} the extension cannot use${where}.`, retryable: false };
-}
 
 /** The settings as the options page may see them: the token replaced by a hint of its last characters. */
 export function settingsView(config: ResolvedConfig, lastProviderContact: ProviderContact | null = null): SettingsView {

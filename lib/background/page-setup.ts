@@ -2,21 +2,13 @@ import { loadConfig } from '../config/agent-options';
 import type { PartialConfig } from '../config/schema';
 import { activeProfiles, selectBuiltIns } from '../crm/profiles';
 import type { CompiledProfile } from '../crm/rules/engine';
-import { onMessage, type PageSetup } from '../messaging';
-import { UntrustedSenderError, type MessageSender } from './senders';
+import type { PageSetup } from '../messaging';
 
 /**
  * `getPageSetup`: the detection settings a content script needs (which built-ins, the admin rules, the
- * default country). Nothing secret is in them; still, only our own content scripts in a tab get them, not
- * another extension and not an extension page pretending to be a tab.
+ * default country). Nothing secret is in them; still, only our own content scripts in a tab get them
+ * (SENDERS in lib/messaging.ts), not another extension and not an extension page.
  */
-export function registerPageSetup(runtimeId: string): void {
-  onMessage('getPageSetup', async ({ sender }) => {
-    if (sender.id !== runtimeId || !sender.tab) throw new UntrustedSenderError('Only the extension’s content scripts may ask for the page setup.');
-    return pageSetup((await loadConfig()).values);
-  });
-}
-
 export function pageSetup(values: PartialConfig): PageSetup {
   const { declarations, problems } = selectBuiltIns(values.crmProfiles);
   return {
@@ -33,5 +25,3 @@ export async function activeCrmProfiles(): Promise<CompiledProfile[]> {
   const { values } = await loadConfig();
   return activeProfiles({ crmProfiles: values.crmProfiles, crmRules: values.crmRules ?? [] }).profiles;
 }
-
-export type { MessageSender };

@@ -1,33 +1,71 @@
 import type { CrmProfile } from '../crm/profile';
-import { BUILT_IN_PROFILES, findProfileForUrl } from '../crm/profiles';
+import { findProfileIn } from '../crm/find-profile';
+import { isExtensionPage, type MessageSender, type SenderKind } from '../messaging';
 
-/** The parts of runtime.MessageSender we trust-check (the same in Chrome and Firefox). */
-export interface MessageSender {
-  id?: string;
-  url?: string;
-  tab?: { url?: string };
-}
+export type { MessageSender };
 
+/** Thrown back to the sender (its name survives the message channel, so the content script can tell it). */
 export class UntrustedSenderError extends Error {
   override readonly name = 'UntrustedSenderError';
 }
 
-/** A page of this extension (options, popup): same extension id and a URL under our own origin. */
-export function assertExtensionPage(sender: MessageSender, runtimeId: string, extensionOrigin: string): void {
-  if (sender.id !== runtimeId || !sender.url?.startsWith(extensionOrigin)) {
-    throw new UntrustedSenderError('This request is only accepted from the extension’s own pages.');
-  }
+export interface SenderCheckContext {
+  runtimeId: string;
+  /** browser.runtime.getURL('/') */
+  extensionOrigin: string;
+  /** The CRM profiles in force now (admin rules + selected built-ins); asked only for `crm-page`. */
+  profiles(): Promise<readonly CrmProfile[]>;
 }
 
 /**
- * Our content script in a CRM tab: same extension id, a tab, and a tab URL that an active CRM profile or admin
- * rule claims (`profiles`: see activeCrmProfiles in page-setup.ts; the built-ins when not given). A message
- * from any other context (another extension, a web page) is refused.
+ * The page a content script's tab shows now. The tab's URL is the browser's own record of it and follows
+ * same-document navigations; the sender's `url` does not (Chrome keeps the URL the document was loaded with,
+ * e.g. the CRM's list the agent entered from). Where the browser hides the tab's URL (no host access to it),
+ * the content script's own reading is used, but only within the origin of the document that sent it: a page
+ * can change its path, never its origin, without reloading. Only the top frame: our script runs nowhere else.
  */
-export function assertCrmContentScript(sender: MessageSender, runtimeId: string, profiles: readonly CrmProfile[] = BUILT_IN_PROFILES): void {
-  // The frame that sent the message, falling back to its tab: a CRM may run its record view in a frame.
-  const url = sender.url ?? sender.tab?.url;
-  if (sender.id !== runtimeId || !sender.tab || !url || !findProfileForUrl(url, profiles)) {
-    throw new UntrustedSenderError('This request is only accepted from a CRM page the extension recognises.');
+export function pageShown(sender: MessageSender, claimedPageUrl: string | undefined): string | undefined {
+  if (!sender.tab || (sender.frameId ?? 0) !== 0) return undefined;
+  if (sender.tab.url) return sender.tab.url;
+  if (claimedPageUrl && sender.url && sameOrigin(claimedPageUrl, sender.url)) return claimedPageUrl;
+  return undefined;
+}
+
+/**
+ * Resolves when `sender` is one of the `allowed` kinds (lib/messaging.ts SENDERS); otherwise throws an
+ * UntrustedSenderError that says why in words an agent can act on.
+ */
+export async function checkSender(
+  allowed: readonly SenderKind[],
+  sender: MessageSender,
+  context: SenderCheckContext,
+  claimedPageUrl?: string,
+): Promise<void> {
+  if (sender.id !== context.runtimeId) throw new UntrustedSenderError('This request is only accepted from CRM Chat Bridge itself.');
+  if (allowed.includes('extension-page') && isExtensionPage(sender, context.runtimeId, context.extensionOrigin)) return;
+  const fromTab = Boolean(sender.tab) && (sender.frameId ?? 0) === 0 && !isExtensionPage(sender, context.runtimeId, context.extensionOrigin);
+  if (fromTab && allowed.includes('content-script')) return;
+  if (fromTab && allowed.includes('crm-page')) {
+    const shown = pageShown(sender, claimedPageUrl);
+    if (!shown) throw new UntrustedSenderError('The extension cannot tell which page this tab shows, so it does not act on it.');
+    if (findProfileIn(shown, await context.profiles())) return;
+    throw new UntrustedSenderError(`This tab shows ${describeUrl(shown)}, which no active CRM profile or admin rule covers, so the extension does not act on it.`);
+  }
+  throw new UntrustedSenderError(`This request is only accepted from ${allowed.map(describeKind).join(' or ')}.`);
+}
+
+function describeKind(kind: SenderKind): string {
+  return kind === 'extension-page' ? 'the extension’s own pages' : kind === 'crm-page' ? 'a CRM page the extension recognises' : 'the extension’s content script';
+}
+
+function describeUrl(url: string): string {
+  return url.length > 200 ? `${url.slice(0, 200)}…` : url;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
   }
 }

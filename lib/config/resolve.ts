@@ -181,7 +181,7 @@ export interface AgentIdentity {
 }
 
 /**
- * Who this browser's agent is (shared/reference/config.md): `agentProviderUserId`; else the `agents` entry
+ * Who this browser's agent is (the README's configuration table): `agentProviderUserId`; else the `agents` entry
  * whose email is `agentEmail`; else the entry matching the browser profile's e-mail when known.
  */
 export function resolveAgent(values: PartialConfig, profileEmail?: string): AgentIdentity | undefined {

@@ -3,7 +3,7 @@ import { BUILT_IN_PROFILE_IDS } from '../crm/profiles/ids';
 import { CrmRuleSchema } from '../crm/rules/schema';
 
 /**
- * The one configuration schema. Its keys are a public interface (shared/reference/config.md): admins write
+ * The one configuration schema. Its keys are a public interface (README.md, docs/admin-guide.md): admins write
  * them in managed policy, agents in the options page. Every key is optional here because any key may be
  * absent from any source; defaults live in `CONFIG_DEFAULTS` and required-ness is checked where a key is
  * needed (`requireProviderSettings`), so one bad or missing key never hides the valid ones.

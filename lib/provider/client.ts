@@ -63,7 +63,7 @@ export interface CreateUserInput {
 }
 
 /**
- * Saleschat API client (shared/reference/provider-api.md). Lives only in the background worker: it holds
+ * Saleschat API client (docs/saleschat-api.md). Lives only in the background worker: it holds
  * the token. Every response is validated; every failure is a `ProviderError`.
  */
 export class SaleschatClient {

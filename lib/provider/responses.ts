@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Parsers for provider responses. The provider documents some response bodies only partly
- * (shared/reference/provider-api.md marks them UNCONFIRMED), so these accept every plausible shape and
+ * (docs/saleschat-api.md marks them unconfirmed), so these accept every plausible shape and
  * reject anything else with a clear reason instead of guessing.
  */
 
@@ -83,14 +83,18 @@ export interface AssignResult {
 
 const optionalId = idLike.optional().catch(undefined);
 
-/** Every field is optional: an assign that returns no chatroom id still succeeded. */
+/**
+ * Every field is optional: an assign that returns no chatroom id still succeeded. A chatroom id is taken
+ * only from a field that names a chatroom: a bare `id` could as well be the contact's or the assignment's,
+ * and a wrong chatroom id would be stored and opened for every later Chat on the lead.
+ */
 export function parseAssign(body: unknown): AssignResult {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
   const record = body as Record<string, unknown>;
   const chatroom = record.chatroom && typeof record.chatroom === 'object' ? (record.chatroom as Record<string, unknown>) : {};
   const pick = (...values: unknown[]) => values.map((value) => optionalId.parse(value)).find(Boolean);
   return dropUndefined({
-    chatroomId: pick(record.chatroom_id, record.chatroomId, chatroom.id, record.id),
+    chatroomId: pick(record.chatroom_id, record.chatroomId, chatroom.id),
     assignedUserId: pick(record.assigned_user_id, record.assignedUserId, record.user_id, chatroom.assigned_user_id),
     previousAssignedUserId: pick(record.previous_assigned_user_id, record.previousAssignedUserId),
   });

@@ -22,12 +22,26 @@ export interface AgentUserRow {
   magicLinkExpiresAt?: number;
 }
 
-/** contacts: one row per CRM lead known to the provider. `crmId` is unique per org. */
+/**
+ * contacts: one row per CRM lead known to the provider. `crmId` is the lead's identity (lib/messages.ts
+ * Lead.crmId: CRM, tenant and record), unique per org.
+ */
 export interface ContactRow {
   orgId: string;
   crmId: string;
   providerContactId: string;
   createdAt: number;
+  /**
+   * The `crm_id` the provider holds for the contact, when it is not `crmId` (version 3): contacts created
+   * before identities were namespaced carry the bare record id there.
+   */
+  providerCrmId?: string;
+  /**
+   * Version 3: a row written before identities were namespaced, keyed by the bare record id. It does not
+   * say which CRM or tenant it came from, so the first lead with that record id adopts it (re-keyed under
+   * the lead's identity, see MappingStore.adoptLegacy) and it stops matching any other.
+   */
+  legacy?: true;
 }
 
 /** contact_chatrooms: the chatroom the provider created for a contact. */
@@ -68,6 +82,10 @@ export interface ChatJournalRow {
   /** Epoch ms of the first click of this unfinished Chat, and of its last step. */
   startedAt: number;
   updatedAt: number;
+  /** As in ContactRow (version 3): the crm_id the create requests carried, when it is not `crmId`. */
+  providerCrmId?: string;
+  /** As in ContactRow (version 3). */
+  legacy?: true;
 }
 
 export const DATABASE_NAME = 'crm-chat-bridge';
@@ -89,5 +107,17 @@ export class BridgeDatabase extends Dexie {
     });
     // Version 2 only adds a table; no existing row changes shape, so there is no upgrade function.
     this.version(2).stores({ journal: '[orgId+crmId]' });
+    // Version 3: lead identities name the CRM and tenant (crmIdTemplate). Rows written before keep their
+    // bare record id as key and crm_id, marked legacy until a lead adopts them; no index changes.
+    this.version(3)
+      .stores({})
+      .upgrade(async (tx) => {
+        const markLegacy = (row: { crmId: string; providerCrmId?: string; legacy?: true }) => {
+          row.providerCrmId = row.crmId;
+          row.legacy = true;
+        };
+        await tx.table('contacts').toCollection().modify(markLegacy);
+        await tx.table('journal').toCollection().modify(markLegacy);
+      });
   }
 }

@@ -1,3 +1,4 @@
+import type { Table } from 'dexie';
 import type { AgentUserRow, BridgeDatabase, ChatJournalRow, ContactRow } from './db';
 import { type ImportReport, type MappingDocument, exportDocument, importDocument } from './transfer';
 
@@ -10,6 +11,49 @@ export class MappingStore {
 
   findContact(orgId: string, crmId: string): Promise<ContactRow | undefined> {
     return this.db.contacts.get([orgId, crmId]);
+  }
+
+  /**
+   * A lead's mapping and unfinished Chat, under its identity. Rows from before identities were namespaced
+   * (db.ts version 3, `legacy`) are keyed by the bare record id: when the identity has none, the first lead
+   * with that record id adopts them, re-keyed under its identity in the same transaction, so they match no
+   * other CRM's or tenant's lead afterwards. The provider's crm_id for them stays the bare id (providerCrmId).
+   */
+  async findLeadState(orgId: string, crmId: string, recordId: string | undefined): Promise<{ contact?: ContactRow; journal?: ChatJournalRow }> {
+    return this.db.transaction('rw', this.db.contacts, this.db.journal, async () => {
+      let contact = await this.adopt(this.db.contacts, orgId, crmId, crmId);
+      let journal = await this.adopt(this.db.journal, orgId, crmId, crmId);
+      if (!contact && !journal && recordId && recordId !== crmId) {
+        contact = await this.adopt(this.db.contacts, orgId, recordId, crmId, { legacyOnly: true });
+        journal = await this.adopt(this.db.journal, orgId, recordId, crmId, { legacyOnly: true });
+      }
+      return { ...optional('contact', contact), ...optional('journal', journal) };
+    });
+  }
+
+  /** The row under `from`, now under `to` and no longer legacy; `legacyOnly`: only a legacy row is taken. */
+  private async adopt<Row extends { crmId: string; legacy?: true }>(
+    table: Table<Row, [string, string]>,
+    orgId: string,
+    from: string,
+    to: string,
+    { legacyOnly = false } = {},
+  ): Promise<Row | undefined> {
+    const row = await table.get([orgId, from]);
+    if (!row?.legacy) return legacyOnly ? undefined : row;
+    const { legacy: _legacy, ...adopted } = row;
+    const moved = { ...adopted, crmId: to } as Row;
+    if (from !== to) await table.delete([orgId, from]);
+    await table.put(moved);
+    return moved;
+  }
+
+  /** A contact the provider no longer has: its chatroom and assignee are forgotten with it. */
+  async forgetContactDetails(orgId: string, providerContactId: string): Promise<void> {
+    await this.db.transaction('rw', this.db.contactChatrooms, this.db.assignments, async () => {
+      await this.db.contactChatrooms.delete([orgId, providerContactId]);
+      await this.db.assignments.delete([orgId, providerContactId]);
+    });
   }
 
   async saveContact(orgId: string, crmId: string, providerContactId: string, now: number): Promise<void> {
@@ -63,9 +107,9 @@ export class MappingStore {
    * contact the journal calls unknown (which would re-issue a create) or a journal step without its mapping.
    */
   async saveCreatedContact(journal: ChatJournalRow & { providerContactId: string }): Promise<void> {
-    const { orgId, crmId, providerContactId, updatedAt } = journal;
+    const { orgId, crmId, providerContactId, updatedAt, providerCrmId } = journal;
     await this.db.transaction('rw', this.db.contacts, this.db.journal, async () => {
-      await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: updatedAt });
+      await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: updatedAt, ...optional('providerCrmId', providerCrmId) });
       await this.db.journal.put({ ...journal, step: 'created' });
     });
   }
@@ -95,7 +139,7 @@ export class MappingStore {
       const existing = await this.db.contacts.get([orgId, crmId]);
       let result: 'restored' | 'present' | 'differs' = 'present';
       if (!existing) {
-        await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: entry.updatedAt });
+        await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: entry.updatedAt, ...optional('providerCrmId', entry.providerCrmId), ...optional('legacy', entry.legacy) });
         result = 'restored';
       } else if (existing.providerContactId !== providerContactId) {
         result = 'differs';
@@ -130,4 +174,9 @@ export class MappingStore {
   async forgetMagicLink(orgId: string, providerUserId: string): Promise<void> {
     await this.db.users.update([orgId, providerUserId], { magicLink: undefined, magicLinkExpiresAt: undefined });
   }
+}
+
+/** `{ [key]: value }` when there is a value: rows never carry explicit undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }

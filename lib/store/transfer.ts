@@ -1,6 +1,6 @@
 import Dexie from 'dexie';
 import { z } from 'zod';
-import type { BridgeDatabase } from './db';
+import type { BridgeDatabase, ContactRow } from './db';
 
 /**
  * The mappings export: one org's contacts (CRM id ↔ provider contact id), chatrooms and last known
@@ -12,7 +12,11 @@ import type { BridgeDatabase } from './db';
  */
 
 export const MAPPINGS_FORMAT = 'crm-chat-bridge/mappings';
-export const MAPPINGS_VERSION = 1;
+/**
+ * 2: contacts are keyed by the lead's identity (CRM, tenant and record) and carry the provider's crm_id when
+ * it differs. A version-1 file's contacts are keyed by bare record ids: imported as legacy rows (db.ts).
+ */
+export const MAPPINGS_VERSION = 2;
 
 const id = z.string().trim().min(1).max(256);
 const time = z.number().int().nonnegative();
@@ -20,10 +24,12 @@ const MAX_ROWS = 200_000;
 
 export const MappingDocumentSchema = z.object({
   format: z.literal(MAPPINGS_FORMAT, { message: `must be "${MAPPINGS_FORMAT}"` }),
-  version: z.literal(MAPPINGS_VERSION),
+  version: z.union([z.literal(1), z.literal(MAPPINGS_VERSION)]),
   orgId: id,
   exportedAt: z.string().max(64),
-  contacts: z.array(z.object({ crmId: id, providerContactId: id, createdAt: time })).max(MAX_ROWS),
+  contacts: z
+    .array(z.object({ crmId: id, providerContactId: id, createdAt: time, providerCrmId: id.optional(), legacy: z.literal(true).optional() }))
+    .max(MAX_ROWS),
   chatrooms: z.array(z.object({ providerContactId: id, chatroomId: id, updatedAt: time })).max(MAX_ROWS),
   assignments: z.array(z.object({ providerContactId: id, providerUserId: id, assignedAt: time })).max(MAX_ROWS),
 });
@@ -66,7 +72,13 @@ export async function exportDocument(db: BridgeDatabase, orgId: string, now: num
       orgId,
       exportedAt: new Date(now).toISOString(),
       // Listed field by field: a column added to a table later is exported only once the format says so.
-      contacts: contacts.map(({ crmId, providerContactId, createdAt }) => ({ crmId, providerContactId, createdAt })),
+      contacts: contacts.map(({ crmId, providerContactId, createdAt, providerCrmId, legacy }) => ({
+        crmId,
+        providerContactId,
+        createdAt,
+        ...(providerCrmId && providerCrmId !== crmId ? { providerCrmId } : {}),
+        ...(legacy ? { legacy } : {}),
+      })),
       chatrooms: chatrooms.map(({ providerContactId, chatroomId, updatedAt }) => ({ providerContactId, chatroomId, updatedAt })),
       assignments: assignments.map(({ providerContactId, providerUserId, assignedAt }) => ({ providerContactId, providerUserId, assignedAt })),
     };
@@ -100,7 +112,7 @@ export async function importDocument(db: BridgeDatabase, orgId: string, document
         conflict({ table: 'contacts', key: row.crmId, here: `${row.providerContactId} is CRM id ${sameContact.crmId}`, inFile: row.providerContactId });
         continue;
       }
-      await db.contacts.add({ orgId, crmId: row.crmId, providerContactId: row.providerContactId, createdAt: row.createdAt });
+      await db.contacts.add(importedContact(orgId, row, document.version));
       report.contacts.added += 1;
     }
 
@@ -129,6 +141,20 @@ export async function importDocument(db: BridgeDatabase, orgId: string, document
     }
   });
   return report;
+}
+
+/** A version-1 row (a bare record id) becomes a legacy row, as db.ts version 3 made local ones. */
+function importedContact(orgId: string, row: MappingDocument['contacts'][number], version: number): ContactRow {
+  const legacy = version === 1 || row.legacy === true;
+  const providerCrmId = row.providerCrmId ?? (legacy ? row.crmId : undefined);
+  return {
+    orgId,
+    crmId: row.crmId,
+    providerContactId: row.providerContactId,
+    createdAt: row.createdAt,
+    ...(providerCrmId ? { providerCrmId } : {}),
+    ...(legacy ? { legacy: true as const } : {}),
+  };
 }
 
 function counts(): TransferCounts {

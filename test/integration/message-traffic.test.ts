@@ -140,10 +140,14 @@ describe('what reaches content scripts and pages', () => {
     // Login with the cached link, and the browser refusing to open it, quoting it (as Firefox's tabs.create does).
     const link = (await fakeBrowser.tabs.query({})).map((tab) => tab.url ?? '').find((url) => url.includes('/app/magic/')) ?? '';
     expect(link).not.toBe('');
-    vi.spyOn(fakeBrowser.tabs, 'create').mockImplementationOnce(async ({ url }) => {
-      throw new Error(`Illegal URL: ${url}`);
-    });
+    const refuse = async (...args: unknown[]) => {
+      throw new Error(`Illegal URL: ${JSON.stringify(args)}`);
+    };
+    const update = vi.spyOn(fakeBrowser.tabs, 'update').mockImplementation(refuse as never);
+    const create = vi.spyOn(fakeBrowser.tabs, 'create').mockImplementation(refuse as never);
     const login = await send('login', undefined, contentScript());
+    update.mockRestore();
+    create.mockRestore();
     expect(login.res).toMatchObject({ ok: false, message: expect.stringContaining('Illegal URL') });
 
     const replies = wire.slice(start).join('\n');

@@ -213,3 +213,16 @@ describe('latency, settings and reset', () => {
     expect(fresh.leads.map((lead) => lead.id)).toEqual(['L-1001', 'L-1002', 'L-1003']);
   });
 });
+
+describe('deleting a contact (as in the provider dashboard)', () => {
+  it('removes the contact and its chatroom; assign then answers 404; an unknown id is a 404 of the control API', async () => {
+    const id = await createContact(sb.url, { crm_id: 'DEL-1' });
+    expect((await call(sb.url, 'POST', `/v3/orgs/org_demo/contacts/${id}/assign`, { body: { user_id: 'u_alice' } })).status).toBe(200);
+    expect(await control(sb.url, 'DELETE', `/__sandbox/contacts/${id}`)).toEqual({ deleted: id });
+    const after = await state();
+    expect(after.contacts.find((contact) => contact.id === id)).toBeUndefined();
+    expect(after.chatrooms.find((room) => room.contact_id === id)).toBeUndefined();
+    expect((await call(sb.url, 'POST', `/v3/orgs/org_demo/contacts/${id}/assign`, { body: { user_id: 'u_alice' } })).status).toBe(404);
+    expect((await call(sb.url, 'DELETE', `/__sandbox/contacts/${id}`, { token: null })).status).toBe(404);
+  });
+});

@@ -40,7 +40,7 @@ function uniqueContacts(provider: FakeProvider, options: { payloadId?: boolean }
         status: 409,
         errorCode: 4090001,
         errorMessage: 'UQ_CONSTRAINT_FAILED',
-        payload: options.payloadId ? { contact_id: existing } : {},
+        payload: options.payloadId ? { contact_id: existing, crm_id } : {},
       });
     }
     const id = `c_${side.contacts.size + 1}`;
@@ -135,7 +135,7 @@ describe('a worker stopped between create-contact and assign', () => {
 
     const second = nextWorker(first);
     second.provider.assignResult = async (contactId) => ({ chatroomId: `cr_${contactId}`, assignedUserId: 'u_alice' });
-    expect(await resumeJournal(second)).toEqual({ restored: 0, present: 1, differs: 0, pending: 0 });
+    expect(await resumeJournal(second)).toEqual({ restored: 0, present: 1, differs: 0, pending: 0, expired: 0 });
     const outcome = await openChat(lead(), second);
 
     expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.' });
@@ -198,7 +198,7 @@ describe('a worker stopped between create-contact and assign', () => {
 
     const second = nextWorker(first, options);
     second.provider.createContactResult = create;
-    expect(await resumeJournal(second)).toEqual({ restored: 0, present: 0, differs: 0, pending: 1 });
+    expect(await resumeJournal(second)).toEqual({ restored: 0, present: 0, differs: 0, pending: 1, expired: 0 });
     const outcome = await openChat(lead(), second);
 
     expect(outcome.ok).toBe(true);
@@ -230,13 +230,13 @@ describe('a worker stopped between create-contact and assign', () => {
 describe('start-up reconciliation (no provider calls)', () => {
   it('restores a missing mapping from an entry that knew the contact id, keeps a different mapping, leaves "creating" entries', async () => {
     const { ctx, db } = contextOnNamedDb();
-    const entry = { orgId: 'org_1', attempts: 1, startedAt: 1, updatedAt: 2 };
+    const entry = { orgId: 'org_1', attempts: 1, startedAt: NOW - 2000, updatedAt: NOW - 1000 };
     await ctx.store.writeChatJournal({ ...entry, crmId: 'L-1', step: 'created', providerContactId: 'c_1' });
     await ctx.store.writeChatJournal({ ...entry, crmId: 'L-2', step: 'assigning', providerContactId: 'c_2' });
     await ctx.store.saveContact('org_1', 'L-2', 'c_imported', 0);
     await ctx.store.writeChatJournal({ ...entry, crmId: 'L-3', step: 'creating' });
 
-    expect(await resumeJournal(ctx)).toEqual({ restored: 1, present: 0, differs: 1, pending: 1 });
+    expect(await resumeJournal(ctx)).toEqual({ restored: 1, present: 0, differs: 1, pending: 1, expired: 0 });
     expect(await ctx.store.findContact('org_1', 'L-1')).toMatchObject({ providerContactId: 'c_1' });
     expect(await ctx.store.findContact('org_1', 'L-2')).toMatchObject({ providerContactId: 'c_imported' });
     expect((await db.journal.toArray()).map((row) => row.crmId)).toEqual(['L-3']);
@@ -383,7 +383,7 @@ describe('storage failures are told, not swallowed', () => {
 
   it('IndexedDB unavailable (MissingAPIError): private window / blocked site data', async () => {
     const { ctx } = contextOnNamedDb();
-    vi.spyOn(ctx.store, 'findChatJournal').mockRejectedValue(new Dexie.MissingAPIError('IndexedDB API missing'));
+    vi.spyOn(ctx.store, 'findLeadState').mockRejectedValue(new Dexie.MissingAPIError('IndexedDB API missing'));
     const outcome = await openChat(lead(), ctx);
     expect(outcome).toMatchObject({ ok: false, retryable: false });
     expect(outcome.message).toContain('does not let CRM Chat Bridge use its storage (IndexedDB: MissingAPIError)');

@@ -161,15 +161,31 @@ describe('Reassignment rules', () => {
 });
 
 describe('409 on create (the contact exists at the provider, not in this browser)', () => {
-  it('uses the contact id from the conflict payload, without a duplicate', async () => {
+  it('uses the contact id from the conflict payload when the payload names this crm_id, without a duplicate', async () => {
     const ctx = makeContext();
     ctx.provider.createContactResult = async () => {
-      throw providerError('http', { status: 409, errorCode: 4090001, errorMessage: 'UQ_CONSTRAINT_FAILED', payload: { contact_id: 'c_other' } });
+      throw providerError('http', { status: 409, errorCode: 4090001, errorMessage: 'UQ_CONSTRAINT_FAILED', payload: { contact_id: 'c_other', crm_id: 'L-1001' } });
     };
     const outcome = await openChat(lead(), ctx);
     expect(outcome.ok).toBe(true);
     expect(ctx.provider.calls.at(-1)).toEqual({ method: 'assign', args: ['c_other', 'u_alice'] });
     expect(await ctx.store.findContact('org_1', 'L-1001')).toMatchObject({ providerContactId: 'c_other' });
+  });
+
+  it.each([
+    ['a bare id (the conflict may be the phone: it is another person’s contact)', { contact_id: 'c_phone_owner' }],
+    ['an id naming another crm_id', { contact_id: 'c_phone_owner', crm_id: 'L-9999' }],
+    ['a bare `id`', { id: 'c_phone_owner' }],
+  ])('409 with %s: the id is neither used nor saved; the agent reads the conflict, with its code', async (_name, payload) => {
+    const ctx = makeContext();
+    ctx.provider.createContactResult = async () => {
+      throw providerError('http', { status: 409, errorCode: 4090001, errorMessage: 'UQ_CONSTRAINT_FAILED', payload });
+    };
+    const outcome = await openChat(lead(), ctx);
+    expect(outcome).toMatchObject({ ok: false, retryable: false, status: 409, errorCode: 4090001, errorMessage: 'UQ_CONSTRAINT_FAILED' });
+    expect(ctx.provider.count('assign')).toBe(0);
+    expect(await ctx.store.findContact('org_1', 'L-1001')).toBeUndefined();
+    expect(await ctx.store.unfinishedChats()).toEqual([]);
   });
 
   it('without an id: a clear, actionable refusal and no assign', async () => {

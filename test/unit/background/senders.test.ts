@@ -1,26 +1,74 @@
 import { describe, expect, it } from 'vitest';
-import { assertCrmContentScript, assertExtensionPage, UntrustedSenderError } from '../../../lib/background/senders';
+import { checkSender, pageShown, type SenderCheckContext, UntrustedSenderError } from '../../../lib/background/senders';
+import { BUILT_IN_PROFILES } from '../../../lib/crm/profiles';
+import { SENDERS } from '../../../lib/messaging';
 
 const ID = 'ooieimhjgcmfjkegddipaodhfncicipk';
 const ORIGIN = `chrome-extension://${ID}/`;
+const LEAD = 'http://localhost:4010/crm/leads/L-1';
+const LIST = 'http://localhost:4010/crm/leads';
+const context: SenderCheckContext = { runtimeId: ID, extensionOrigin: ORIGIN, profiles: async () => BUILT_IN_PROFILES };
 
-describe('sender checks', () => {
-  it('accepts our content script on a recognised CRM lead page', () => {
-    expect(() => assertCrmContentScript({ id: ID, url: 'http://localhost:4010/crm/leads/L-1', tab: { url: 'http://localhost:4010/crm/leads/L-1' } }, ID)).not.toThrow();
+/** Our content script in a tab's top frame: `loadedAt` is the document's URL, `shows` what the tab shows now. */
+const contentScript = (loadedAt: string, shows: string | undefined) => ({ id: ID, url: loadedAt, frameId: 0, tab: { id: 3, ...(shows ? { url: shows } : {}) } });
+
+const crmPage = (sender: object, claimed?: string) => checkSender(SENDERS.openChat, sender, context, claimed);
+
+describe('sender checks: a CRM page is judged by what the tab shows now', () => {
+  it('entered from the list: the document was loaded on the list, the tab shows a lead → accepted', async () => {
+    await expect(crmPage(contentScript(LIST, LEAD))).resolves.toBeUndefined();
+  });
+
+  it('the flip side: loaded on a lead, the tab now shows the list → refused, saying what it shows', async () => {
+    await expect(crmPage(contentScript(LEAD, LIST))).rejects.toThrow(new UntrustedSenderError(`This tab shows ${LIST}, which no active CRM profile or admin rule covers, so the extension does not act on it.`));
+  });
+
+  it('a tab URL the browser hides: the content script’s reading counts only within its document’s origin', async () => {
+    await expect(crmPage(contentScript(LIST, undefined), LEAD)).resolves.toBeUndefined();
+    await expect(crmPage(contentScript(LIST, undefined), 'http://127.0.0.1:4010/crm/leads/L-1')).rejects.toThrow(/cannot tell which page/);
+    await expect(crmPage(contentScript(LIST, undefined))).rejects.toThrow(/cannot tell which page/);
+  });
+
+  it('the tab’s own URL wins over what the message claims', async () => {
+    await expect(crmPage(contentScript(LEAD, LIST), LEAD)).rejects.toThrow(UntrustedSenderError);
   });
 
   it.each([
-    ['another extension', { id: 'other', url: 'http://localhost:4010/crm/leads/L-1', tab: { url: 'http://localhost:4010/crm/leads/L-1' } }],
-    ['no tab (not a content script)', { id: ID, url: 'http://localhost:4010/crm/leads/L-1' }],
-    ['a page no profile claims', { id: ID, url: 'https://evil.example/crm/leads/L-1', tab: { url: 'https://evil.example/crm/leads/L-1' } }],
-    ['a CRM list page', { id: ID, url: 'http://localhost:4010/crm/leads', tab: { url: 'http://localhost:4010/crm/leads' } }],
-  ])('refuses %s', (_name, sender) => {
-    expect(() => assertCrmContentScript(sender, ID)).toThrow(UntrustedSenderError);
+    ['another extension', { ...contentScript(LEAD, LEAD), id: 'other' }, /only accepted from CRM Chat Bridge itself/],
+    ['no tab (not a content script)', { id: ID, url: LEAD }, /only accepted from a CRM page/],
+    ['a frame inside the page (our script runs in the top frame only)', { ...contentScript(LEAD, LEAD), frameId: 7 }, /only accepted from a CRM page/],
+    ['a page no profile claims', contentScript('https://evil.example/crm/leads/L-1', 'https://evil.example/crm/leads/L-1'), /which no active CRM profile/],
+  ])('refuses %s', async (_name, sender, message) => {
+    await expect(crmPage(sender)).rejects.toThrow(message);
   });
 
-  it('accepts our own pages only', () => {
-    expect(() => assertExtensionPage({ id: ID, url: `${ORIGIN}options.html` }, ID, ORIGIN)).not.toThrow();
-    expect(() => assertExtensionPage({ id: ID, url: 'http://localhost:4010/crm/leads/1' }, ID, ORIGIN)).toThrow(UntrustedSenderError);
-    expect(() => assertExtensionPage({ id: 'other', url: `${ORIGIN}options.html` }, ID, ORIGIN)).toThrow(UntrustedSenderError);
+  it('pageShown: the tab’s URL for the top frame, nothing for frames or senders without a tab', () => {
+    expect(pageShown(contentScript(LIST, LEAD), undefined)).toBe(LEAD);
+    expect(pageShown({ ...contentScript(LIST, LEAD), frameId: 2 }, undefined)).toBeUndefined();
+    expect(pageShown({ id: ID, url: LEAD }, LEAD)).toBeUndefined();
+  });
+});
+
+describe('sender checks: extension pages and content scripts', () => {
+  const optionsPage = { id: ID, url: `${ORIGIN}options.html` };
+  const popupInATab = { id: ID, url: `${ORIGIN}popup.html?tabId=4`, tab: { id: 9, url: `${ORIGIN}popup.html?tabId=4` } };
+
+  it('extension-page messages: our pages only (also when opened in a tab)', async () => {
+    await expect(checkSender(SENDERS.getSettings, optionsPage, context)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.getSettings, popupInATab, context)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.getSettings, contentScript(LEAD, LEAD), context)).rejects.toThrow(/the extension’s own pages/);
+    await expect(checkSender(SENDERS.getSettings, { ...optionsPage, id: 'other' }, context)).rejects.toThrow(UntrustedSenderError);
+  });
+
+  it('login: from a CRM page or an extension page, not from another page', async () => {
+    await expect(checkSender(SENDERS.login, optionsPage, context)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.login, contentScript(LIST, LEAD), context)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.login, contentScript(LEAD, LIST), context)).rejects.toThrow(UntrustedSenderError);
+  });
+
+  it('getPageSetup: our content script on any page of a tab, not an extension page', async () => {
+    await expect(checkSender(SENDERS.getPageSetup, contentScript(LIST, LIST), context)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.getPageSetup, optionsPage, context)).rejects.toThrow(UntrustedSenderError);
+    await expect(checkSender(SENDERS.getPageSetup, popupInATab, context)).rejects.toThrow(UntrustedSenderError);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exportMappings, importMappings } from '../../../lib/actions/transfer';
-import { MappingExportSchema, MappingImportResultSchema } from '../../../lib/messaging';
+import { MappingExportSchema, MappingImportResultSchema } from '../../../lib/messages';
 import { BridgeDatabase } from '../../../lib/store/db';
 import { MappingStore } from '../../../lib/store/mappings';
 import { MAPPINGS_FORMAT, type MappingDocument } from '../../../lib/store/transfer';
@@ -36,7 +36,7 @@ describe('export', () => {
     expect(result.message).toBe('Exported 2 contacts, 1 chatroom and 2 assignments of organisation org_1.');
     expect(JSON.parse(result.json)).toEqual({
       format: MAPPINGS_FORMAT,
-      version: 1,
+      version: 2,
       orgId: 'org_1',
       exportedAt: '2026-11-22T10:00:00.000Z',
       contacts: [
@@ -63,6 +63,34 @@ describe('export', () => {
       ok: false,
       message: 'Set the organisation id (orgId) first: mappings are kept per Saleschat organisation.',
     });
+  });
+});
+
+describe('import of identities (format 2) and of files made before them (format 1)', () => {
+  it('format 2 carries the provider crm_id of adopted rows and the legacy mark, and brings them back', async () => {
+    const from = newStore();
+    await from.saveCreatedContact({ orgId: 'org_1', crmId: 'pipedrive:acme.pipedrive.com:1', step: 'created', providerContactId: 'c_1', attempts: 1, startedAt: 1, updatedAt: 1, providerCrmId: '1' });
+    const json = await exported(from);
+    expect(JSON.parse(json).contacts).toEqual([{ crmId: 'pipedrive:acme.pipedrive.com:1', providerContactId: 'c_1', createdAt: 1, providerCrmId: '1' }]);
+    const to = newStore();
+    expect(await importMappings(json, ctx(to))).toMatchObject({ ok: true });
+    expect(await to.findContact('org_1', 'pipedrive:acme.pipedrive.com:1')).toEqual({ orgId: 'org_1', crmId: 'pipedrive:acme.pipedrive.com:1', providerContactId: 'c_1', createdAt: 1, providerCrmId: '1' });
+  });
+
+  it('a format-1 file (bare record ids) is imported as legacy rows, adopted by the first lead with that record id', async () => {
+    const json = JSON.stringify({
+      format: MAPPINGS_FORMAT,
+      version: 1,
+      orgId: 'org_1',
+      exportedAt: '',
+      contacts: [{ crmId: '1234', providerContactId: 'c_9', createdAt: 1 }],
+      chatrooms: [],
+      assignments: [],
+    });
+    const store = newStore();
+    expect(await importMappings(json, ctx(store))).toMatchObject({ ok: true });
+    expect(await store.findContact('org_1', '1234')).toEqual({ orgId: 'org_1', crmId: '1234', providerContactId: 'c_9', createdAt: 1, providerCrmId: '1234', legacy: true });
+    expect((await store.findLeadState('org_1', 'hubspot:99:1234', '1234')).contact).toMatchObject({ providerContactId: 'c_9', providerCrmId: '1234' });
   });
 });
 
@@ -146,7 +174,7 @@ describe('import', () => {
       JSON.stringify({ format: MAPPINGS_FORMAT, version: 1, orgId: 'org_1', exportedAt: '', contacts: [{ crmId: '', providerContactId: 'c', createdAt: 1 }], chatrooms: [], assignments: [] }),
       /^Not imported: the file is not a CRM Chat Bridge mappings export \(contacts\.0\.crmId: /,
     ],
-    ['a newer format version', JSON.stringify({ format: MAPPINGS_FORMAT, version: 2 }), /^Not imported: the file is format version 2, made by a newer CRM Chat Bridge\. Update the extension first\.$/],
+    ['a newer format version', JSON.stringify({ format: MAPPINGS_FORMAT, version: 3 }), /^Not imported: the file is format version 3, made by a newer CRM Chat Bridge\. Update the extension first\.$/],
     [
       'another org',
       JSON.stringify({ format: MAPPINGS_FORMAT, version: 1, orgId: 'org_2', exportedAt: '', contacts: [], chatrooms: [], assignments: [] }),

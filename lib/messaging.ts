@@ -1,0 +1,90 @@
+import { defineExtensionMessaging } from '@webext-core/messaging';
+import type {
+  ActionOutcome,
+  ConnectionReport,
+  DetectionStatus,
+  Lead,
+  LoginRequest,
+  MappingExport,
+  MappingImportRequest,
+  MappingImportResult,
+  PageSetup,
+  RuleHostsView,
+  SaveResult,
+  SettingsChange,
+  SettingsView,
+} from './messages';
+
+/**
+ * The typed channel between content scripts, extension pages and the background worker. Types only from
+ * ./messages: the content script imports this module, and the schemas (zod) stay out of its bundle.
+ * Who may send each message, and the schema its data must pass, is one table: lib/background/routes.ts.
+ */
+export interface ProtocolMap {
+  /** Content script → background: open (creating if needed) the chatroom with this lead. */
+  openChat(lead: Lead): ActionOutcome;
+  /** Content script or extension page → background: open the provider dashboard logged in. */
+  login(request?: LoginRequest): ActionOutcome;
+  /** Options page → background: check provider URL, token, org and agent. */
+  testConnection(): ConnectionReport;
+  /** Content script → background: the detection settings (profiles, rules, default country). */
+  getPageSetup(): PageSetup;
+  /** Popup → the content script of a tab (tabs.sendMessage): what it detected on the page. */
+  getDetectionStatus(): DetectionStatus;
+  /** Options page → background: the effective settings, token masked. */
+  getSettings(): SettingsView;
+  /** Options page → background: the admin-rule hosts and their access (re-syncs the registration). */
+  getRuleHosts(): RuleHostsView;
+  /** Options page → background: validate and store the agent's own values. */
+  saveSettings(change: SettingsChange): SaveResult;
+  /** Options page → background: this org's contact mappings as a JSON file's text. */
+  exportMappings(): MappingExport;
+  /** Options page → background: merge an exported file into this browser's mappings (conflicts reported). */
+  importMappings(request: MappingImportRequest): MappingImportResult;
+}
+
+export type MessageName = keyof ProtocolMap;
+
+export const messaging = defineExtensionMessaging<ProtocolMap>();
+export const { sendMessage, onMessage } = messaging;
+
+export type * from './messages';
+
+/**
+ * Who may send each message. One table for every receiver: the background (lib/background/routes.ts) and
+ * the content script (getDetectionStatus) check a sender against it before anything else runs.
+ * - `extension-page`: a page of this extension (options, popup).
+ * - `content-script`: this extension's content script in a tab's top frame, on any page.
+ * - `crm-page`: the same, on a page that an active CRM profile or admin rule claims, judged by what the tab
+ *   shows now (not the address its document was loaded with: CRMs change it without reloading).
+ */
+export type SenderKind = 'extension-page' | 'content-script' | 'crm-page';
+
+export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
+  openChat: ['crm-page'],
+  login: ['crm-page', 'extension-page'],
+  testConnection: ['extension-page'],
+  getPageSetup: ['content-script'],
+  getDetectionStatus: ['extension-page'],
+  getSettings: ['extension-page'],
+  getRuleHosts: ['extension-page'],
+  saveSettings: ['extension-page'],
+  exportMappings: ['extension-page'],
+  importMappings: ['extension-page'],
+};
+
+/** The parts of runtime.MessageSender the checks read (the same in Chrome and Firefox). */
+export interface MessageSender {
+  id?: string;
+  url?: string;
+  frameId?: number;
+  tab?: { id?: number; url?: string };
+}
+
+/**
+ * A page of this extension (popup, options; also when opened in a tab): our id and a document under our own
+ * origin. A content script's sender URL is the web page's, never ours.
+ */
+export function isExtensionPage(sender: MessageSender, runtimeId: string, extensionOrigin: string): boolean {
+  return sender.id === runtimeId && Boolean(sender.url?.startsWith(extensionOrigin));
+}
