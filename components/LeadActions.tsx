@@ -3,8 +3,11 @@ import type { LeadReading } from '../lib/crm/profile';
 import type { ActionOutcome, Lead } from '../lib/messaging';
 
 export interface LeadActionsProps {
-  /** Reads the lead shown now (never a cached one). */
-  readLead(): LeadReading;
+  /**
+   * Reads the lead shown now (never a cached one), once the page provably shows it: a record still loading
+   * makes the click wait (lib/crm/watch/page-session.ts).
+   */
+  readLead(): Promise<LeadReading>;
   openChat(lead: Lead): Promise<ActionOutcome>;
   login(): Promise<ActionOutcome>;
 }
@@ -18,9 +21,10 @@ interface Toast {
 const SUCCESS_TOAST_MS = 6000;
 
 /**
- * The Chat and Login buttons and their toast. Clicks must be trusted: a page script calling `click()` or
- * dispatching a synthetic event cannot make the extension act. All text is rendered as text (Preact escapes
- * it), never as HTML: lead names come from the CRM page.
+ * The Chat and Login buttons and their toast, for one record page: a navigation to another record mounts a
+ * new one, so a busy state, a toast and its Retry always belong to the lead they were for. Clicks must be
+ * trusted: a page script calling `click()` or dispatching a synthetic event cannot make the extension act.
+ * All text is rendered as text (Preact escapes it), never as HTML: lead names come from the CRM page.
  */
 export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
   const [busy, setBusy] = useState<Kind | null>(null);
@@ -35,7 +39,7 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
     let outcome: ActionOutcome;
     try {
       if (kind === 'chat') {
-        const reading = readLead();
+        const reading = await readLead();
         outcome =
           'lead' in reading
             ? await openChat(reading.lead)
@@ -84,12 +88,17 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
 }
 
 /**
- * The background did not answer. Either the browser stopped its worker mid-action (Retry works: the Chat
- * journal finishes what was started without duplicating it), or the extension was updated or reloaded and
- * this page's script is orphaned (only a page reload helps).
+ * The background did not answer with an outcome. It refused the request (the errors' names survive the
+ * message channel: lib/background/senders.ts, routes.ts), or the browser stopped its worker mid-action (Retry
+ * works: the Chat journal finishes what was started without duplicating it), or the extension was updated or
+ * reloaded and this page's script is orphaned (only a page reload helps).
  */
 export function noAnswerOutcome(error: unknown): ActionOutcome {
   const detail = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'UntrustedSenderError' || name === 'InvalidRequestError') {
+    return { ok: false, message: `The extension refused this request: ${detail}`, retryable: false };
+  }
   if (/context invalidated/i.test(detail)) {
     return { ok: false, message: 'The extension was updated or restarted. Reload this page, then click again.', retryable: false };
   }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ActionOutcome, ConnectionReport, DetectionStatus, SettingsView } from '../../lib/messaging';
+import type { ActionOutcome, ConnectionReport, DetectionStatus, Lead, SettingsView } from '../../lib/messaging';
+import { pickPhone } from '../../lib/phone';
 
 export interface PopupApi {
   getSettings(): Promise<SettingsView>;
@@ -78,15 +79,7 @@ export function Popup({ api }: { api: PopupApi }) {
           ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (via ${describeVia(view)}).`
           : 'You are not identified yet: choose yourself in the options.'}
       </p>
-      <p id="lead" data-detected={detection ? String(detection.detected) : 'none'}>
-        {detection === null
-          ? 'Looking at this tab…'
-          : detection === undefined
-            ? 'This tab is not a CRM page the extension works on.'
-            : detection.detected
-              ? `Lead detected: ${[detection.profileLabel, detection.lead.crmId, [detection.lead.firstName, detection.lead.lastName].filter(Boolean).join(' '), detection.lead.phone].filter(Boolean).join(' · ')}`
-              : `No lead on this page: ${detection.reasons.join('; ')}`}
-      </p>
+      <Detection detection={detection} defaultCountry={String(view.values.defaultCountry ?? 'US')} />
       <div class="actions">
         <button type="button" id="login" disabled={busy || Boolean(view.notReady)} onClick={() => run(api.login, setOutcome)}>
           Login
@@ -114,6 +107,58 @@ export function Popup({ api }: { api: PopupApi }) {
       )}
     </main>
   );
+}
+
+/**
+ * What the content script of this tab detected, with what a Chat would send: the same phone pick and E.164
+ * normalisation the background applies (lib/phone.ts), so the agent sees the number before clicking.
+ */
+function Detection({ detection, defaultCountry }: { detection: DetectionStatus | undefined | null; defaultCountry: string }) {
+  if (detection === null) return <p id="lead" data-detected="none">Looking at this tab…</p>;
+  if (detection === undefined) {
+    return (
+      <p id="lead" data-detected="none">
+        This tab is not a CRM page the extension works on.
+      </p>
+    );
+  }
+  if (!detection.detected) {
+    return (
+      <div id="lead" data-detected="false">
+        <p>No lead on this page:</p>
+        <ul id="lead-reasons">
+          {detection.reasons.map((reason) => (
+            <li key={reason}>{reason}</li>
+          ))}
+        </ul>
+        <p class="url" id="tested-url">Address tested: {detection.url}</p>
+      </div>
+    );
+  }
+  const { lead } = detection;
+  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+  return (
+    <div id="lead" data-detected="true" data-settled={String(detection.settled)}>
+      <p>Lead detected: {[detection.profileLabel, lead.recordId ?? lead.crmId, name].filter(Boolean).join(' · ')}</p>
+      <p id="lead-phone" data-e164={phoneSent(lead, defaultCountry).e164 ?? ''}>
+        {phoneSent(lead, defaultCountry).text}
+      </p>
+      <p id="lead-identity">Saleschat CRM id: {lead.crmId}</p>
+      {!detection.settled && <p id="lead-loading">The page is still loading this record: a click waits until it shows.</p>}
+      <p class="url" id="tested-url">Address tested: {detection.url}</p>
+    </div>
+  );
+}
+
+function phoneSent(lead: Lead, defaultCountry: string): { e164?: string; text: string } {
+  try {
+    const pick = pickPhone(lead, defaultCountry);
+    if (!pick) return { text: 'Chat sends no phone number: none found on the page.' };
+    const from = pick.label ? `${pick.shown} (${pick.label})` : pick.shown;
+    return { e164: pick.e164, text: `Chat sends ${pick.e164}, from ${from}: ${pick.why}.` };
+  } catch (error) {
+    return { text: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 function describeVia(view: SettingsView): string {

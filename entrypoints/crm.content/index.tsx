@@ -1,11 +1,12 @@
+import { browser } from 'wxt/browser';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { defineContentScript } from 'wxt/utils/define-content-script';
 import { LEAD_ACTIONS_CSS, LeadActions } from '../../components/LeadActions';
 import { mountInShadow } from '../../components/mount-in-shadow';
-import { watchLeadPages } from '../../lib/crm/lead-watcher';
 import { compileSetup } from '../../lib/crm/find-profile';
+import { watchLeadPages } from '../../lib/crm/lead-watcher';
 import { BUILT_IN_MATCHES } from '../../lib/crm/matches';
-import { onMessage, type PageSetup, PageSetupSchema, sendMessage } from '../../lib/messaging';
+import { isExtensionPage, onMessage, type PageSetup, SENDERS, sendMessage } from '../../lib/messaging';
 
 export default defineContentScript({
   matches: BUILT_IN_MATCHES,
@@ -15,29 +16,40 @@ export default defineContentScript({
     if (ctx.isInvalid) return;
     const compiled = compileSetup(setup);
     const problems = [...setup.problems, ...compiled.problems];
-    const { profiles } = compiled;
     const watcher = watchLeadPages({
-      profiles,
+      profiles: compiled.profiles,
       signal: ctx.signal,
       setupProblems: problem ? [problem, ...problems] : problems,
-      onLocationChange: (callback) => ctx.addEventListener(window, 'wxt:locationchange', callback),
-      createUi: (readLead) =>
+      createUi: (source) =>
         mountInShadow(
           'crm-chat-bridge',
           LEAD_ACTIONS_CSS,
-          <LeadActions readLead={readLead} openChat={(lead) => sendMessage('openChat', lead)} login={() => sendMessage('login')} />,
+          <LeadActions
+            readLead={source.readForClick}
+            openChat={(lead) => sendMessage('openChat', lead)}
+            login={() => sendMessage('login', { pageUrl: location.href })}
+          />,
         ),
     });
-    const removeStatusHandler = onMessage('getDetectionStatus', () => watcher.status());
+    const removeStatusHandler = onMessage('getDetectionStatus', ({ sender }) => {
+      // The one sender table (lib/messaging.ts): only the popup, an extension page, may ask.
+      const allowed = SENDERS.getDetectionStatus.some((kind) => kind === 'extension-page' && isExtensionPage(sender, browser.runtime.id, browser.runtime.getURL('/')));
+      if (!allowed) throw new Error('Only the extension’s own pages may ask what this page shows.');
+      return watcher.status();
+    });
     ctx.onInvalidated(removeStatusHandler);
   },
 });
 
-/** No profiles, and say so in the diagnostics, when the background cannot be reached or answers oddly. */
+/**
+ * No profiles, and say so in the diagnostics, when the background cannot be reached or answers oddly. The
+ * reply is checked by shape here rather than with zod (kept out of this bundle): the rule engine treats
+ * whatever it gets as untrusted anyway and reports what it cannot use.
+ */
 async function loadPageSetup(): Promise<{ setup: PageSetup; problem?: string }> {
   try {
-    const reply = PageSetupSchema.safeParse(await sendMessage('getPageSetup'));
-    if (reply.success) return { setup: reply.data };
+    const reply: unknown = await sendMessage('getPageSetup', undefined);
+    if (isPageSetup(reply)) return { setup: reply };
     return { setup: EMPTY_SETUP, problem: 'the extension sent unreadable detection settings; detection is off' };
   } catch (error) {
     return {
@@ -45,6 +57,12 @@ async function loadPageSetup(): Promise<{ setup: PageSetup; problem?: string }> 
       problem: `the extension's detection settings could not be loaded (${error instanceof Error ? error.message : String(error)}); detection is off`,
     };
   }
+}
+
+function isPageSetup(value: unknown): value is PageSetup {
+  if (typeof value !== 'object' || value === null) return false;
+  const setup = value as Record<string, unknown>;
+  return Array.isArray(setup.crmRules) && Array.isArray(setup.builtIns) && Array.isArray(setup.problems) && typeof setup.defaultCountry === 'string';
 }
 
 const EMPTY_SETUP: PageSetup = { crmRules: [], builtIns: [], problems: [], defaultCountry: 'US' };

@@ -1,23 +1,22 @@
 import type { DetectionStatus } from '../messaging';
-import type { AnchorPlacement, CrmProfile, LeadReading } from './profile';
-import { findProfileIn as findProfileForUrl } from './find-profile';
+import { findProfileIn } from './find-profile';
+import type { CrmProfile } from './profile';
+import { watchLocation } from './watch/location';
+import { type LeadSource, PageSession, type PlacedUi, recordState } from './watch/page-session';
 
-export interface PlacedUi {
-  /** The element inserted next to the anchor (or floating); moved, never duplicated. */
-  host: HTMLElement;
-  destroy(): void;
-}
+export type { LeadSource, PlacedUi };
 
 export interface WatchOptions {
   profiles: readonly CrmProfile[];
+  /** The content script's signal: everything stops when it aborts. */
   signal: AbortSignal;
-  /** Registers a callback for same-document navigations (WXT's `wxt:locationchange`). */
-  onLocationChange(callback: () => void): void;
-  /** Creates the buttons once; `readLead` is called at click time so a click always acts on the lead shown. */
-  createUi(readLead: () => LeadReading): PlacedUi;
+  /** Creates the buttons of one record page; they read the lead at click time through `source`. */
+  createUi(source: LeadSource): PlacedUi;
   doc?: Document;
   /** How long a readable lead waits for its anchor before the floating button shows. */
   floatingDelayMs?: number;
+  /** How long a click waits for a record that is still loading (see watch/freshness.ts). */
+  clickWaitMs?: number;
   /** Problems to report in the diagnostics (unusable admin rules, config not loaded). */
   setupProblems?: readonly string[];
 }
@@ -27,207 +26,74 @@ export interface LeadWatcher {
   status(): DetectionStatus;
 }
 
-/** At most one full scan per frame under a mutation storm; quieter pages get their scan at once. */
-const MIN_SCAN_INTERVAL_MS = 16;
-const FLOATING_ATTRIBUTE = 'data-ccb-floating';
-
 /**
- * Keeps exactly one set of buttons next to the current CRM profile's anchor while the page shows a lead.
+ * Keeps exactly one set of buttons on the record page the tab shows, whichever way the agent got there:
+ * loaded on it, entered from a list, Back/Forward, a hash change, a link between records.
  *
- * Cost model: on a page no profile claims there is no observer at all, only a URL test per navigation. On a
- * claimed page one MutationObserver runs; per mutation batch it compares the URL string and checks that our
- * host still sits where it was put (a few property reads). Only when that fails does it query the DOM, at most
- * once per frame. Everything a page session sets up hangs off an AbortController aborted on navigation and
- * when the content script's `signal` aborts.
+ * Every address change is watched on every page the content script runs on (cheap: an event, no DOM work);
+ * a page no profile claims gets nothing more. A page a profile claims gets a PageSession for its record,
+ * ended by the next navigation to another record. Navigations within one record (another tab of the record,
+ * a query parameter the rule does not name) keep the session and its buttons.
  */
-export function watchLeadPages({
-  profiles,
-  signal,
-  onLocationChange,
-  createUi,
-  doc = document,
-  floatingDelayMs = 1500,
-  setupProblems = [],
-}: WatchOptions): LeadWatcher {
-  let href = '';
-  let profile: CrmProfile | undefined;
-  let ui: PlacedUi | undefined;
-  let placed: AnchorPlacement | 'floating' | undefined;
-  let session: AbortController | undefined;
-  let lastScan = -Infinity;
-  let scanPending = false;
-  let floatingTimer: ReturnType<typeof setTimeout> | undefined;
+export function watchLeadPages({ profiles, signal, createUi, doc = document, floatingDelayMs = 1500, clickWaitMs = 3000, setupProblems = [] }: WatchOptions): LeadWatcher {
+  let current: { key: string; session: PageSession; controller: AbortController } | undefined;
+  let firstPage = true;
 
-  const currentUrl = () => new URL(doc.location.href);
+  const sessionKey = (profile: CrmProfile, url: URL) => `${profile.id}\u0000${JSON.stringify(profile.matchUrl(url))}`;
 
-  const readLead = (): LeadReading => {
-    const current = findProfileForUrl(doc.location.href, profiles);
-    if (!current) return { reason: 'this page is not a lead page of a known CRM' };
-    return current.readLead(doc, currentUrl());
-  };
-
-  const detach = () => {
-    ui?.host.remove();
-    placed = undefined;
-  };
-
-  const isPlaced = (): boolean => {
-    const host = ui?.host;
-    if (!host?.isConnected || !placed) return false;
-    if (placed === 'floating') return false; // keep looking for the real anchor
-    const { element, position } = placed;
-    if (!element.isConnected) return false;
-    if (position === 'append' || position === 'prepend') return host.parentNode === element;
-    return host.parentNode === element.parentNode;
-  };
-
-  const placeAt = (target: AnchorPlacement | 'floating') => {
-    ui ??= createUi(readLead);
-    const host = ui.host;
-    if (target === 'floating') {
-      host.setAttribute(FLOATING_ATTRIBUTE, '');
-      if (host.parentNode !== doc.body) (doc.body ?? doc.documentElement).append(host);
-    } else {
-      host.removeAttribute(FLOATING_ATTRIBUTE);
-      const { element, position } = target;
-      // Already in the right spot (e.g. only the anchor's siblings changed): moving it would restart its focus.
-      const inPlace =
-        position === 'append' ? element.lastElementChild === host
-        : position === 'prepend' ? element.firstElementChild === host
-        : position === 'after' ? element.nextElementSibling === host
-        : element.previousElementSibling === host;
-      if (!inPlace) element[position](host);
-    }
-    placed = target;
-  };
-
-  const scan = () => {
-    scanPending = false;
-    lastScan = performance.now();
-    if (!profile || signal.aborted) return;
-    if (isPlaced()) return;
-    const url = currentUrl();
-    const anchor = profile.findAnchor(doc);
-    const reading = profile.readLead(doc, url);
-    if (!('lead' in reading)) {
-      detach();
-      return;
-    }
-    if (anchor) {
-      clearTimeout(floatingTimer);
-      floatingTimer = undefined;
-      placeAt(anchor);
-      return;
-    }
-    if (placed === 'floating' && ui?.host.isConnected) return;
-    if (!profile.floating) {
-      detach();
-      return;
-    }
-    // The header usually renders a moment after the fields: wait before settling for the floating button.
-    floatingTimer ??= setTimeout(() => {
-      floatingTimer = undefined;
-      if (!session?.signal.aborted && !isPlaced() && profile?.findAnchor(doc) === null && 'lead' in (profile?.readLead(doc, currentUrl()) ?? {})) {
-        placeAt('floating');
-      }
-    }, floatingDelayMs);
-  };
-
-  const requestScan = () => {
-    if (scanPending) return;
-    if (performance.now() - lastScan >= MIN_SCAN_INTERVAL_MS) {
-      scan();
-      return;
-    }
-    scanPending = true;
-    const run = () => {
-      if (scanPending) scan();
-    };
-    // rAF keeps it to once per frame; the timeout covers hidden tabs, where rAF does not run.
-    requestAnimationFrame(run);
-    setTimeout(run, 100);
-  };
-
-  const observeFrame = (current: AbortController, observer: MutationObserver) => {
-    const frameDoc = profile?.frameDocument(doc);
-    if (frameDoc?.documentElement) observer.observe(frameDoc.documentElement, { childList: true, subtree: true });
-    // A frame that navigates gets a new document: its load event (captured on ours) re-attaches.
-    doc.addEventListener(
-      'load',
-      (event) => {
-        if ((event.target as Element | null)?.tagName !== 'IFRAME') return;
-        const next = profile?.frameDocument(doc);
-        if (next?.documentElement) observer.observe(next.documentElement, { childList: true, subtree: true });
-        requestScan();
-      },
-      { capture: true, signal: current.signal },
-    );
-  };
-
-  const checkLocation = () => {
-    if (signal.aborted || doc.location.href === href) return;
-    href = doc.location.href;
-    session?.abort();
-    session = undefined;
-    clearTimeout(floatingTimer);
-    floatingTimer = undefined;
-    scanPending = false;
-    profile = findProfileForUrl(href, profiles);
-    detach();
-    if (!profile) return;
-
-    const current = new AbortController();
-    session = current;
-    const observer = new MutationObserver(() => {
-      if (doc.location.href !== href) {
-        checkLocation();
-        return;
-      }
-      if (!isPlaced()) requestScan();
+  const start = () => {
+    const url = new URL(doc.location.href);
+    const profile = findProfileIn(url, profiles);
+    const key = profile ? sessionKey(profile, url) : undefined;
+    if (key !== undefined && key === current?.key) return;
+    // Read before anything else runs: the page's router may be about to render the next record.
+    const baseline = profile && !firstPage ? recordState(profile, doc, profile.readLead(doc, url)) : null;
+    firstPage = false;
+    current?.controller.abort();
+    current = undefined;
+    if (!profile || key === undefined || signal.aborted) return;
+    const controller = new AbortController();
+    const session = new PageSession({
+      profile,
+      doc,
+      signal: AbortSignal.any([signal, controller.signal]),
+      baseline,
+      createUi,
+      checkLocation: () => location.check(),
+      floatingDelayMs,
+      clickWaitMs,
     });
-    observer.observe(doc.documentElement, { childList: true, subtree: true });
-    if (profile.usesFrame) observeFrame(current, observer);
-    current.signal.addEventListener('abort', () => observer.disconnect(), { once: true });
-    scan();
+    current = { key, session, controller };
   };
 
-  // The navigate event fires before the URL changes; look once the page's pushState has returned.
-  onLocationChange(() => queueMicrotask(checkLocation));
-  checkLocation();
-
-  signal.addEventListener(
-    'abort',
-    () => {
-      session?.abort();
-      clearTimeout(floatingTimer);
-      ui?.destroy();
-      ui = undefined;
-      placed = undefined;
-    },
-    { once: true },
-  );
+  const location = watchLocation(doc, signal, start);
+  start();
+  signal.addEventListener('abort', () => current?.controller.abort(), { once: true });
 
   return {
     status(): DetectionStatus {
-      const url = currentUrl();
-      const current = findProfileForUrl(url, profiles);
-      if (!current) {
-        return {
-          detected: false,
-          reasons: [`No CRM profile or rule applies to ${url.origin}${url.pathname}`.slice(0, 1000), ...setupProblems].map((r) => r.slice(0, 1000)),
-        };
+      const url = doc.location.href;
+      if (!current) return { detected: false, url, reasons: unmatchedReasons(url, profiles, setupProblems) };
+      const { reading, settled } = current.session.status();
+      const profile = findProfileIn(url, profiles);
+      if ('lead' in reading && profile) {
+        return { detected: true, url, profileId: profile.id.slice(0, 64), profileLabel: profile.label.slice(0, 200), lead: reading.lead, settled };
       }
-      const reading = current.readLead(doc, url);
-      if ('lead' in reading) return { detected: true, profileId: current.id.slice(0, 64), profileLabel: current.label.slice(0, 200), lead: reading.lead };
-      return { detected: false, reasons: [reading.reason, ...setupProblems].map((r) => r.slice(0, 1000)) };
+      return { detected: false, url, reasons: clip(['reason' in reading ? reading.reason : 'no lead', ...setupProblems]) };
     },
   };
 }
 
-/** "Lead detected: Salesforce · 00Q… · Ada Lovelace · +1 415…" or the reasons, one line each. */
-export function describeStatus(status: DetectionStatus): string {
-  if (!status.detected) return status.reasons.join('\n');
-  const { lead } = status;
-  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
-  return [`Lead detected: ${status.profileLabel}`, lead.crmId, name || '(no name)', lead.phone ?? '(no phone)'].join(' · ');
+/** Why no profile claims the address: each admin rule's patterns, and the built-ins by name. */
+function unmatchedReasons(url: string, profiles: readonly CrmProfile[], setupProblems: readonly string[]): string[] {
+  const rules = profiles.filter((profile) => profile.origin === 'rule');
+  const builtIns = profiles.filter((profile) => profile.origin === 'built-in').map((profile) => profile.label);
+  return clip([
+    `No CRM profile or rule applies to ${url}`,
+    ...rules.map((rule) => `rule '${rule.label}' applies to ${rule.urlPatterns.join(' or ')}, not to this address`),
+    ...(builtIns.length > 0 ? [`built-in profiles (${builtIns.join(', ')}) do not recognise this address as a lead or contact page`] : []),
+    ...setupProblems,
+  ]);
 }
+
+const clip = (reasons: string[]) => reasons.map((reason) => reason.slice(0, 1000));

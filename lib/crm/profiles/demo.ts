@@ -10,7 +10,8 @@ export const demoProfile = {
   url: ['http://localhost/crm/leads/:id', 'http://127.0.0.1/crm/leads/:id'],
   scope: 'main.crm-record[data-record-type="lead"]',
   fields: {
-    recordId: { selector: ':scope', attribute: 'data-record-id' },
+    // The record id comes from the URL; the page's own data-record-id proves the page shows that record.
+    shownRecordId: { selector: ':scope', attribute: 'data-record-id' },
     firstName: { selector: '.record-name .first-name' },
     lastName: { selector: '.record-name .last-name' },
     phones: { selector: '.field-phone' },

@@ -4,7 +4,8 @@ import type { CrmRule } from '../rules/schema';
  * HubSpot contact records: /contacts/{portal}/record/0-1/{id} (and the older /contacts/{portal}/contact/{id}),
  * on app.hubspot.com and the regional app-eu1 / app-na2 hosts. HubSpot's class names are generated
  * (styled-components), so the profile keys on its stable data-test-id / data-selenium-test attributes and on
- * the default property labels ("First name", "Phone number", "Mobile phone number", "Email").
+ * the default property labels ("First name", "Phone number", "Mobile phone number", "Email"). The lead's
+ * identity is `hubspot:{portal}:{id}`.
  */
 export const hubspotProfile = {
   id: 'hubspot',
@@ -14,6 +15,8 @@ export const hubspotProfile = {
   require: ['phone'],
   fields: {
     recordId: { url: 'id', regex: '^(\\d+)$' },
+    // Every portal lives on the same hosts and numbers its contacts from small ids: the portal is the tenant.
+    tenant: { url: 'portal' },
     firstName: { label: 'First name' },
     lastName: { label: 'Last name' },
     fullName: [{ selector: '[data-selenium-test="highlightTitle"]' }, { selector: 'h1' }],

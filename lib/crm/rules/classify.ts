@@ -14,10 +14,24 @@ export interface ClassifySpec {
   origin: 'built-in' | 'rule';
   require: readonly ('name' | 'phone' | 'email')[];
   fields: Partial<Record<RuleField, FieldSource[]>>;
+  /** {PROFILE}, {TENANT}, {ID}: see DEFAULT_CRM_ID_TEMPLATE in engine.ts. */
+  crmIdTemplate: string;
 }
 
-/** LeadSchema's limits (lib/messaging.ts): a longer value would get the whole lead refused by the background. */
-const LIMITS = { crmId: 256, name: 256, phone: 64, email: 320, phones: 10 } as const;
+/** LeadSchema's limits (lib/messages.ts): a longer value would get the whole lead refused by the background. */
+const LIMITS = { crmId: 256, name: 256, phone: 64, email: 320, phones: 10, url: 2048 } as const;
+
+/**
+ * The lead's identity from the rule's template. Built from the values as read, so the same record always
+ * gets the same identity; a template without {ID} never reaches here (the engine falls back to the default).
+ */
+export function leadIdentity(template: string, parts: { profile: string; tenant: string; id: string }): string {
+  return template.replace(/\{(PROFILE|TENANT|ID)\}/g, (_, name: string) =>
+    name === 'PROFILE' ? parts.profile : name === 'TENANT' ? parts.tenant : parts.id,
+  );
+}
+
+const sameId = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 const SALUTATION = /^(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|herr|frau|sr|sra|srta|m|mme|mlle)\.?\s+/i;
 
@@ -176,7 +190,10 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   if (spec.require.includes('email') && !email.value) missing.push(`field email: ${email.problems.join('; ') || 'no source'}`);
   if (missing.length > 0) return { reason: `${prefix}; ${missing.join('; ')}` };
 
-  const lead: Lead = { profileId: spec.id, crmId: recordId.value.slice(0, LIMITS.crmId) };
+  const tenant = firstValue(spec, data, 'tenant').value ?? data.host;
+  const crmId = leadIdentity(spec.crmIdTemplate, { profile: spec.id, tenant, id: recordId.value });
+  if (crmId.length > LIMITS.crmId) return { reason: `${prefix}; the lead's identity (crmIdTemplate) is longer than ${LIMITS.crmId} characters` };
+  const lead: Lead = { profileId: spec.id, crmId, recordId: recordId.value.slice(0, LIMITS.crmId), pageUrl: data.href.slice(0, LIMITS.url) };
   if (firstName) lead.firstName = firstName.slice(0, LIMITS.name);
   if (lastName) lead.lastName = lastName.slice(0, LIMITS.name);
   const phone = preferredPhone(phones);
@@ -185,5 +202,7 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   if (email.value) lead.email = email.value.slice(0, LIMITS.email);
   if (ownerName) lead.ownerName = ownerName.slice(0, LIMITS.name);
   if (ownerEmail.value) lead.ownerEmail = ownerEmail.value.slice(0, LIMITS.email);
-  return { lead };
+  if (!spec.fields.shownRecordId) return { lead };
+  const shownId = firstValue(spec, data, 'shownRecordId').value;
+  return { lead, shownIdMatches: shownId !== undefined && sameId(shownId, recordId.value) };
 }

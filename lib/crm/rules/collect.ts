@@ -21,6 +21,9 @@ export interface SourceReading {
 
 export interface PageData {
   params: UrlParams;
+  /** The page's host name (the default tenant) and full address. */
+  host: string;
+  href: string;
   fields: Partial<Record<RuleField, SourceReading[]>>;
   /** The frame or scope the rule names is missing: nothing else was read. */
   problem?: string;
@@ -68,15 +71,16 @@ export function resolveRoot(spec: Pick<CollectSpec, 'frame' | 'scope'>, doc: Doc
   return { problem: `record container ${spec.scope.map((s) => `\`${s}\``).join(' / ')} not found` };
 }
 
-export function collectPage(spec: CollectSpec, doc: Document, params: UrlParams): PageData {
+export function collectPage(spec: CollectSpec, doc: Document, params: UrlParams, url: URL): PageData {
+  const page = { params, host: url.hostname.toLowerCase(), href: url.href };
   const resolved = resolveRoot(spec, doc);
-  if ('problem' in resolved) return { params, fields: {}, problem: resolved.problem };
+  if ('problem' in resolved) return { ...page, fields: {}, problem: resolved.problem };
   const fields: PageData['fields'] = {};
   for (const [field, sources] of Object.entries(spec.fields) as [RuleField, FieldSource[]][]) {
     const many = field === 'phones';
     fields[field] = sources.map((source) => readSource(resolved.root, source, params, many));
   }
-  return { params, fields };
+  return { ...page, fields };
 }
 
 function readSource(root: ParentNode, source: FieldSource, params: UrlParams, many: boolean): SourceReading {

@@ -13,7 +13,6 @@ import { compileUrlPattern, type UrlMatcher, type UrlParams } from './url-patter
  */
 
 export interface CompiledProfile extends CrmProfile {
-  /** The URL parts the pattern named (e.g. { id: "42" }), or null when the URL is not this profile's. */
   matchUrl(url: URL): UrlParams | null;
   rule: NormalisedRule;
 }
@@ -28,7 +27,14 @@ export interface NormalisedRule {
   fields: Partial<Record<RuleField, FieldSource[]>>;
   anchor: AnchorTarget[];
   floating: boolean;
+  crmIdTemplate: string;
+  /** See lib/crm/watch/freshness.ts. */
+  settleMs: number;
 }
+
+/** Names the CRM, the tenant and the record, so equal record ids of two CRMs or tenants never meet. */
+export const DEFAULT_CRM_ID_TEMPLATE = '{PROFILE}:{TENANT}:{ID}';
+export const DEFAULT_SETTLE_MS = 400;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const list = (value: unknown): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
@@ -82,11 +88,13 @@ export function compileRule(input: CrmRule | unknown, origin: 'built-in' | 'rule
     const name = str(input.name, 100) ?? '(unnamed)';
     if (input.enabled === false) return { error: `rule '${name}' is disabled` };
     const matchers: UrlMatcher[] = [];
+    const patterns: string[] = [];
     for (const pattern of list(input.url)) {
       const usable = typeof pattern === 'string' ? pattern : isRecord(pattern) && typeof pattern.regex === 'string' ? { regex: pattern.regex } : undefined;
       if (!usable) continue;
       try {
         matchers.push(compileUrlPattern(usable));
+        patterns.push(typeof usable === 'string' ? usable : `regex ${usable.regex}`);
       } catch (error) {
         return { error: `rule '${name}': URL pattern ${JSON.stringify(usable)} is not usable (${error instanceof Error ? error.message : String(error)})` };
       }
@@ -111,14 +119,16 @@ export function compileRule(input: CrmRule | unknown, origin: 'built-in' | 'rule
       fields,
       anchor: list(input.anchor).map(normaliseAnchor).filter((a): a is AnchorTarget => a !== undefined),
       floating: input.floating !== false,
+      crmIdTemplate: str(input.crmIdTemplate, 200)?.includes('{ID}') ? (input.crmIdTemplate as string) : DEFAULT_CRM_ID_TEMPLATE,
+      settleMs: typeof input.settleMs === 'number' && input.settleMs >= 0 && input.settleMs <= 5000 ? input.settleMs : DEFAULT_SETTLE_MS,
     };
-    return profileFor(rule, matchers);
+    return profileFor(rule, matchers, patterns);
   } catch (error) {
     return { error: `rule could not be read (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
-function profileFor(rule: NormalisedRule, matchers: UrlMatcher[]): CompiledProfile {
+function profileFor(rule: NormalisedRule, matchers: UrlMatcher[], urlPatterns: string[]): CompiledProfile {
   const matchUrl = (url: URL): UrlParams | null => {
     for (const matcher of matchers) {
       try {
@@ -134,7 +144,7 @@ function profileFor(rule: NormalisedRule, matchers: UrlMatcher[]): CompiledProfi
     try {
       const params = matchUrl(url);
       if (!params) return { reason: `${rule.origin === 'rule' ? 'rule' : 'profile'} '${rule.name}' does not apply to this URL` };
-      return classify(rule, collectPage(rule, doc, params));
+      return classify(rule, collectPage(rule, doc, params, url));
     } catch (error) {
       return { reason: `rule '${rule.name}' failed: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -144,6 +154,14 @@ function profileFor(rule: NormalisedRule, matchers: UrlMatcher[]): CompiledProfi
     try {
       const resolved = resolveRoot(rule, doc);
       return 'root' in resolved ? findAnchorIn(resolved.root, rule.anchor) : null;
+    } catch {
+      return null;
+    }
+  };
+  const recordRoot = (doc: Document): ParentNode | null => {
+    try {
+      const resolved = resolveRoot(rule, doc);
+      return 'root' in resolved ? resolved.root : null;
     } catch {
       return null;
     }
@@ -163,6 +181,9 @@ function profileFor(rule: NormalisedRule, matchers: UrlMatcher[]): CompiledProfi
     rule,
     matchUrl,
     matchesUrl: (url) => matchUrl(url) !== null,
+    urlPatterns,
+    recordRoot,
+    settleMs: rule.settleMs,
     readLead,
     findAnchor,
     floating: rule.floating,

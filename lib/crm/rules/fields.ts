@@ -1,3 +1,14 @@
 /** The fields a rule can read. Kept apart from schema.ts so the content script gets the list without zod. */
-export const RULE_FIELDS = ['recordId', 'firstName', 'lastName', 'fullName', 'phones', 'email', 'ownerName', 'ownerEmail'] as const;
+export const RULE_FIELDS = [
+  'recordId',
+  'shownRecordId',
+  'tenant',
+  'firstName',
+  'lastName',
+  'fullName',
+  'phones',
+  'email',
+  'ownerName',
+  'ownerEmail',
+] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];

@@ -54,7 +54,13 @@ export const UrlPatternSchema = z.union([
     .min(1)
     .max(1000)
     .describe('e.g. "https://crm.acme.test/leads/:id", "https://*.acme.test/app#/lead/:id", "https://x.test/main.aspx?etn=lead&id=:id"'),
-  z.strictObject({ regex: z.string().min(1).max(1000).describe('Matched against the full URL; named groups, e.g. (?<id>\\d+), are URL parts') }),
+  z.strictObject({
+    regex: z
+      .string()
+      .min(1)
+      .max(1000)
+      .describe('Must match the whole URL as the browser shows it (percent-encoding kept; end with .* to allow more); named groups, e.g. (?<id>\\d+), are URL parts'),
+  }),
 ]);
 
 export const AnchorTargetSchema = z.union([
@@ -81,6 +87,12 @@ export const CrmRuleSchema = z.strictObject({
   require: z.array(z.enum(['name', 'phone', 'email'])).max(3).optional().describe('No buttons unless these are found'),
   fields: z.strictObject({
     recordId: FieldSchema.optional().describe('Default: the URL part named "id"'),
+    shownRecordId: FieldSchema.optional().describe(
+      'Where the record view shows the id of the record it displays (e.g. a data-id attribute). When set, the buttons act only while it equals recordId: the surest way to never mix two records on a CRM that changes the URL before it renders the record',
+    ),
+    tenant: FieldSchema.optional().describe(
+      'Which account, portal or instance of the CRM the page belongs to ({TENANT} in crmIdTemplate); default: the page\'s host name',
+    ),
     firstName: FieldSchema.optional(),
     lastName: FieldSchema.optional(),
     fullName: FieldSchema.optional().describe('Split into first and last name when those are not found'),
@@ -89,6 +101,21 @@ export const CrmRuleSchema = z.strictObject({
     ownerName: FieldSchema.optional(),
     ownerEmail: FieldSchema.optional(),
   }),
+  crmIdTemplate: z
+    .string()
+    .min(4)
+    .max(200)
+    .regex(/\{ID\}/, 'must contain {ID}')
+    .optional()
+    .describe(
+      'The lead\'s identity: its mapping key and the crm_id Saleschat gets, from {PROFILE} (the rule id), {TENANT} and {ID} (the record id). Default "{PROFILE}:{TENANT}:{ID}"; "{ID}" alone keeps contacts created before identities were namespaced, but lets two CRMs or tenants with the same record id share one chat',
+    ),
+  settleMs: z
+    .int()
+    .min(0)
+    .max(5000)
+    .optional()
+    .describe('After an in-page navigation without shownRecordId: how long the record must stay unchanged before the buttons act (default 400)'),
   anchor: z.union([AnchorTargetSchema, z.array(AnchorTargetSchema).min(1).max(10)]).optional(),
   floating: z.boolean().optional().describe('Show a floating button when no anchor is found (default true)'),
 });

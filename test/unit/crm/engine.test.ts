@@ -9,7 +9,7 @@ import { compileRule, compileRules } from '../../../lib/crm/rules/engine';
 import { CrmRuleSchema } from '../../../lib/crm/rules/schema';
 import { compileUrlPattern } from '../../../lib/crm/rules/url-pattern';
 import { ConfigSchema } from '../../../lib/config/schema';
-import { LeadSchema } from '../../../lib/messaging';
+import { LeadSchema } from '../../../lib/messages';
 import { bestPhoneE164 } from '../../../lib/phone';
 
 const page = (html: string) => new DOMParser().parseFromString(html, 'text/html');
@@ -26,7 +26,7 @@ describe('URL patterns', () => {
     ['https://*.crm*.dynamics.com/main.aspx?etn=lead&id=:id', 'https://x.crm4.dynamics.com/main.aspx?appid=1&etn=lead&id=G', { id: 'G' }],
     ['https://app*.hubspot.com/contacts/:portal/record/0-1/:id', 'https://app-eu1.hubspot.com/contacts/1/record/0-1/2', { portal: '1', id: '2' }],
     ['http://localhost/app#/leads/:id', 'http://localhost:4010/app#/leads/B', { id: 'B' }],
-    ['*://:tenant.acme.test/l/:id', 'http://t1.acme.test/l/9', { id: '9' }],
+    ['*://:tenant.acme.test/l/:id', 'http://t1.acme.test/l/9', { tenant: 't1', id: '9' }],
     [{ regex: '^https://crm\\.acme\\.test/lead\\?id=(?<id>\\d+)' }, 'https://crm.acme.test/lead?id=55', { id: '55' }],
   ] as const)('%o matches %s', (pattern, url, params) => {
     expect(match(pattern, url)).toEqual(params);
@@ -74,6 +74,7 @@ describe('classify (pure: no DOM)', () => {
     name: 'Acme',
     origin: 'rule' as const,
     require: ['phone'] as const,
+    crmIdTemplate: '{PROFILE}:{TENANT}:{ID}',
     fields: {
       recordId: [{ url: 'id' }],
       fullName: [{ selector: '.name' }],
@@ -81,7 +82,7 @@ describe('classify (pure: no DOM)', () => {
       lastName: [{ selector: '.x' }],
     },
   };
-  const data = (fields: PageData['fields']): PageData => ({ params: { id: '42' }, fields });
+  const data = (fields: PageData['fields']): PageData => ({ params: { id: '42' }, host: 'crm.acme.test', href: 'https://crm.acme.test/leads/42', fields });
 
   it('builds the lead: full name split, mobile preferred, duplicates dropped', () => {
     const reading = classify(spec, data({
@@ -93,7 +94,9 @@ describe('classify (pure: no DOM)', () => {
     expect(reading).toEqual({
       lead: {
         profileId: 'rule:acme',
-        crmId: '42',
+        crmId: 'rule:acme:crm.acme.test:42',
+        recordId: '42',
+        pageUrl: 'https://crm.acme.test/leads/42',
         firstName: 'Ada',
         lastName: 'Lovelace',
         phone: '+1 415 555 0199',
@@ -108,7 +111,7 @@ describe('classify (pure: no DOM)', () => {
       phones: [{ values: [], problem: "label 'Work' not found" }, { values: [{ text: 'n/a', label: 'Mobile' }] }],
     }));
     expect(reading).toEqual({ reason: "rule 'Acme' matched the URL; field phones: label 'Work' not found; label 'Mobile': \"n/a\" is not a phone number" });
-    expect(classify(spec, { params: {}, fields: {}, problem: 'record container `.r` not found' })).toEqual({
+    expect(classify(spec, { params: {}, host: 'crm.acme.test', href: 'https://crm.acme.test/leads/42', fields: {}, problem: 'record container `.r` not found' })).toEqual({
       reason: "rule 'Acme' matched the URL; record container `.r` not found",
     });
   });
@@ -135,7 +138,7 @@ describe('the engine on a DOM', () => {
       <dl><dt>First name:</dt><dd>Ada</dd></dl><table><tr><th>Mobile *</th><td>+44 20 7946 0000</td></tr></table>
       <label for="m">E-mail</label><input id="m" value="ada@example.com"><span class="x"> Lovelace </span>`);
     expect(profile.readLead(doc, url)).toEqual({
-      lead: { profileId: 'rule:acme', crmId: '42', firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0000', phones: [{ number: '+44 20 7946 0000', label: 'Mobile' }], email: 'ada@example.com' },
+      lead: { profileId: 'rule:acme', crmId: 'rule:acme:crm.acme.test:42', recordId: '42', pageUrl: url.href, firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0000', phones: [{ number: '+44 20 7946 0000', label: 'Mobile' }], email: 'ada@example.com' },
     });
     expect(profile.findAnchor(doc)).toMatchObject({ position: 'after' });
     expect(profile.findAnchor(doc)?.element.tagName).toBe('BUTTON');

@@ -19,7 +19,8 @@ const EXPECTED: Record<string, Expected> = {
   'salesforce/lead.html': {
     lead: {
       profileId: 'salesforce',
-      crmId: '00Q5e00000AbCdEFGH',
+      crmId: 'salesforce:acme.lightning.force.com:00Q5e00000AbCdEFGH',
+      recordId: '00Q5e00000AbCdEFGH',
       firstName: 'Jon',
       lastName: 'Amos',
       phone: '(415) 555-0100',
@@ -32,7 +33,8 @@ const EXPECTED: Record<string, Expected> = {
   'salesforce/contact-mobile.html': {
     lead: {
       profileId: 'salesforce',
-      crmId: '0035e00000XyZ12AAB',
+      crmId: 'salesforce:acme.lightning.force.com:0035e00000XyZ12AAB',
+      recordId: '0035e00000XyZ12AAB',
       firstName: 'Rose',
       lastName: 'Gonzalez',
       phone: '(512) 757-9340',
@@ -50,7 +52,8 @@ const EXPECTED: Record<string, Expected> = {
   'hubspot/contact-record.html': {
     lead: {
       profileId: 'hubspot',
-      crmId: '51234567',
+      crmId: 'hubspot:4151234:51234567',
+      recordId: '51234567',
       firstName: 'Maria',
       lastName: 'Johnson',
       phone: '+1 (617) 555-0199',
@@ -63,7 +66,8 @@ const EXPECTED: Record<string, Expected> = {
   'hubspot/contact-eu-mobile.html': {
     lead: {
       profileId: 'hubspot',
-      crmId: '98765',
+      crmId: 'hubspot:26012345:98765',
+      recordId: '98765',
       firstName: 'Lukas',
       lastName: 'Schmidt',
       phone: '+49 151 23456789',
@@ -80,7 +84,8 @@ const EXPECTED: Record<string, Expected> = {
   'zoho/lead.html': {
     lead: {
       profileId: 'zoho',
-      crmId: '4876876000000123456',
+      crmId: 'zoho:crm.zoho.com:4876876000000123456',
+      recordId: '4876876000000123456',
       firstName: 'Christopher',
       lastName: 'Maclead',
       phone: '555-555-1234',
@@ -96,7 +101,8 @@ const EXPECTED: Record<string, Expected> = {
   'zoho/contact-eu-labels.html': {
     lead: {
       profileId: 'zoho',
-      crmId: '52000000098765',
+      crmId: 'zoho:crm.zoho.eu:52000000098765',
+      recordId: '52000000098765',
       firstName: 'Kris',
       lastName: 'Marrier',
       phone: '+44 20 7946 0000',
@@ -109,7 +115,8 @@ const EXPECTED: Record<string, Expected> = {
   'pipedrive/person.html': {
     lead: {
       profileId: 'pipedrive',
-      crmId: '1234',
+      crmId: 'pipedrive:acme.pipedrive.com:1234',
+      recordId: '1234',
       firstName: 'Tiina',
       lastName: 'Tamm',
       phone: '+372 5555 1234',
@@ -125,7 +132,8 @@ const EXPECTED: Record<string, Expected> = {
   'pipedrive/person-plain.html': {
     lead: {
       profileId: 'pipedrive',
-      crmId: '77',
+      crmId: 'pipedrive:sales-team.pipedrive.com:77',
+      recordId: '77',
       firstName: 'Omar',
       lastName: 'Haddad',
       phone: '+971 50 123 4567',
@@ -138,7 +146,8 @@ const EXPECTED: Record<string, Expected> = {
   'dynamics/lead-form.html': {
     lead: {
       profileId: 'dynamics',
-      crmId: '7d2b9f2e-3a51-ee11-be6f-000d3a3a1b2c',
+      crmId: 'dynamics:contoso.crm4.dynamics.com:7d2b9f2e-3a51-ee11-be6f-000d3a3a1b2c',
+      recordId: '7d2b9f2e-3a51-ee11-be6f-000d3a3a1b2c',
       firstName: 'Nancy',
       lastName: 'Anderson (sample)',
       phone: '+1 425 555 0199',
@@ -153,7 +162,8 @@ const EXPECTED: Record<string, Expected> = {
   'dynamics/contact-form.html': {
     lead: {
       profileId: 'dynamics',
-      crmId: '8A0C3C1E-0000-0000-0000-000000000001',
+      crmId: 'dynamics:contoso.crm.dynamics.com:8A0C3C1E-0000-0000-0000-000000000001',
+      recordId: '8A0C3C1E-0000-0000-0000-000000000001',
       firstName: 'Yvonne',
       lastName: 'McKay',
       phone: '(206) 555-0100',
@@ -165,7 +175,8 @@ const EXPECTED: Record<string, Expected> = {
   'freshsales/contact.html': {
     lead: {
       profileId: 'freshsales',
-      crmId: '16001234567',
+      crmId: 'freshsales:acme.myfreshworks.com:16001234567',
+      recordId: '16001234567',
       firstName: 'Jane',
       lastName: 'Sampleton',
       phone: '+1 (650) 555-0199',
@@ -181,7 +192,8 @@ const EXPECTED: Record<string, Expected> = {
   'freshsales/classic-lead.html': {
     lead: {
       profileId: 'freshsales',
-      crmId: '5001234',
+      crmId: 'freshsales:acme.freshsales.io:5001234',
+      recordId: '5001234',
       firstName: 'Sam',
       lastName: 'Lee',
       phone: '020 7946 0123',
@@ -223,7 +235,7 @@ describe('CRM fixtures through the built-in profiles', () => {
     const profile = findProfileForUrl(url, BUILT_IN_PROFILES);
     const reading = profile ? profile.readLead(doc, url) : { reason: `No CRM profile or rule applies to ${url.origin}${url.pathname}` };
     if ('lead' in expected) {
-      expect(reading).toEqual({ lead: expected.lead });
+      expect(reading).toEqual({ lead: { ...expected.lead, pageUrl: url.href } });
       expect(profile?.findAnchor(doc)?.element.tagName).toBe(expected.anchor);
     } else {
       expect('reason' in reading && reading.reason).toMatch(expected.reason);

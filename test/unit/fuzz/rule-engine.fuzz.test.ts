@@ -83,16 +83,18 @@ describe('rule engine on random input', () => {
     const pageData = fc.record(
       {
         params: fc.dictionary(fc.string(), fc.string()),
+        host: fc.domain(),
+        href: fc.webUrl(),
         fields: fc.dictionary(fc.constantFrom(...RULE_FIELDS), fc.array(reading, { maxLength: 3 })),
         problem: fc.option(fc.string(), { nil: undefined }),
       },
-      { requiredKeys: ['params', 'fields'] },
+      { requiredKeys: ['params', 'host', 'href', 'fields'] },
     ) as fc.Arbitrary<PageData>;
     fc.assert(
       fc.property(ruleLike, pageData, fc.subarray(['name', 'phone', 'email'] as const), (input, data, require) => {
         const compiled = compileRule(input, 'rule');
         const fields = 'error' in compiled ? {} : compiled.rule.fields;
-        const spec: ClassifySpec = { id: 'rule:fuzz', name: 'Fuzz', origin: 'rule', require, fields };
+        const spec: ClassifySpec = { id: 'rule:fuzz', name: 'Fuzz', origin: 'rule', require, fields, crmIdTemplate: '{PROFILE}:{TENANT}:{ID}' };
         const result = classify(spec, data);
         if ('lead' in result) {
           expect(typeof result.lead.crmId).toBe('string');
