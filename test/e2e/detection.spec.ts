@@ -57,8 +57,8 @@ test.describe('Lead detection in a single-page CRM', () => {
     expect(await hostCount(page)).toBe(1);
     await clickChat(page);
     let state = await sandbox.state();
-    expect(state.contacts.find((c) => c.crm_id === b)).toMatchObject({ first_name: 'Barbara', last_name: 'Liskov', phone_number: '+16175550102' });
-    expect(state.contacts.find((c) => c.crm_id === a)).toBeUndefined();
+    expect(state.contacts.find((c) => c.crm_id === `spa:localhost:${b}`)).toMatchObject({ first_name: 'Barbara', last_name: 'Liskov', phone_number: '+16175550102' });
+    expect(state.contacts.find((c) => c.crm_id === `spa:localhost:${a}`)).toBeUndefined();
 
     // The list (a click on the nav link, pushState): no buttons.
     await page.getByRole('link', { name: 'Leads' }).click();
@@ -72,7 +72,7 @@ test.describe('Lead detection in a single-page CRM', () => {
     expect(await hostCount(page)).toBe(1);
     await clickChat(page);
     state = await sandbox.state();
-    expect(state.contacts.find((c) => c.crm_id === a)).toMatchObject({ first_name: 'Alan', last_name: 'Turing', phone_number: '+442079460001' });
+    expect(state.contacts.find((c) => c.crm_id === `spa:localhost:${a}`)).toMatchObject({ first_name: 'Alan', last_name: 'Turing', phone_number: '+442079460001' });
 
     // Back button (popstate) to the list, forward again.
     await page.goBack();
@@ -105,7 +105,7 @@ test.describe('Lead detection in a single-page CRM', () => {
     expect(await hostCount(page)).toBe(1);
 
     await clickChat(page);
-    expect((await sandbox.state()).contacts.find((c) => c.crm_id === id)).toMatchObject({ first_name: 'Radia', last_name: 'Perlman' });
+    expect((await sandbox.state()).contacts.find((c) => c.crm_id === `spa:localhost:${id}`)).toMatchObject({ first_name: 'Radia', last_name: 'Perlman' });
   });
 
   test('untrusted page content (markup, a script) in the name is shown and sent as text', async ({ extension, sandbox }) => {
@@ -119,7 +119,7 @@ test.describe('Lead detection in a single-page CRM', () => {
     await expect(ui.toast).toContainText(`Chat with ${first} ${last} opened.`);
     expect(await ui.host.locator('img, script').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect((await sandbox.state()).contacts.find((c) => c.crm_id === id)).toMatchObject({ first_name: first });
+    expect((await sandbox.state()).contacts.find((c) => c.crm_id === `spa:localhost:${id}`)).toMatchObject({ first_name: first });
   });
 });
 
@@ -152,7 +152,7 @@ test('an admin rule for a CRM the code has never heard of (labels only) works en
   await ui.chat.click();
   await expect(ui.toast).toHaveAttribute('data-ok', 'true');
   await expect(ui.toast).toContainText('Chat with Hedy Lamarr opened.');
-  const contact = (await sandbox.state()).contacts.find((c) => c.crm_id === id);
+  const contact = (await sandbox.state()).contacts.find((c) => c.crm_id === `rule:nimbus:localhost:${id}`);
   // Office is listed first in the rule, but the mobile wins.
   expect(contact).toMatchObject({ first_name: 'Hedy', last_name: 'Lamarr', phone_number: '+13105550199' });
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
-import { demoOptions, type Extension, expect, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
+import { demoOptions, type Extension, expect, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId, demoIdentity } from './fixtures';
 
 /**
  * The fault matrix (issue 5): one row per fault the provider or the browser can throw at a Chat click, in
@@ -33,7 +33,8 @@ async function newLead(sandbox: SandboxControl, prefix: string) {
 }
 
 /** The contact another agent's browser created earlier: it exists at the provider, this browser has no mapping. */
-async function contactCreatedElsewhere(sandbox: SandboxControl, crmId: string): Promise<string> {
+async function contactCreatedElsewhere(sandbox: SandboxControl, leadId: string): Promise<string> {
+  const crmId = demoIdentity(leadId);
   const response = await fetch(`${sandbox.apiUrl}/v2/org/${ORG}/contact`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
@@ -43,8 +44,9 @@ async function contactCreatedElsewhere(sandbox: SandboxControl, crmId: string): 
   return ((await response.json()) as { id: string }).id;
 }
 
-/** This browser's mapping crm id → provider contact id, read from the worker's IndexedDB. */
-async function browserMapping(context: BrowserContext, crmId: string): Promise<string | null> {
+/** This browser's mapping of the demo lead → provider contact id, read from the worker's IndexedDB. */
+async function browserMapping(context: BrowserContext, leadId: string): Promise<string | null> {
+  const crmId = demoIdentity(leadId);
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   return worker.evaluate(
     ([org, id]) =>
@@ -66,10 +68,10 @@ async function browserMapping(context: BrowserContext, crmId: string): Promise<s
 }
 
 /** The invariant every row ends with. */
-async function expectOneContactMapped(extension: Extension, sandbox: SandboxControl, crmId: string, mapped = true) {
-  const contacts = (await sandbox.state()).contacts.filter((contact) => contact.crm_id === crmId);
+async function expectOneContactMapped(extension: Extension, sandbox: SandboxControl, leadId: string, mapped = true) {
+  const contacts = (await sandbox.state()).contacts.filter((contact) => contact.crm_id === demoIdentity(leadId));
   expect(contacts, 'contacts at the provider for this lead').toHaveLength(1);
-  expect(await browserMapping(extension.context, crmId)).toBe(mapped ? (contacts[0]?.id ?? 'missing') : null);
+  expect(await browserMapping(extension.context, leadId)).toBe(mapped ? (contacts[0]?.id ?? 'missing') : null);
 }
 
 async function toastText(page: Page): Promise<string> {

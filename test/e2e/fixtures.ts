@@ -24,8 +24,32 @@ export class SandboxControl {
     return `${this.sandbox.url}/app`;
   }
   /** The CRM is served under another host name (another origin, other cookies), as a real CRM would be. */
+  get crmBase(): string {
+    return this.sandbox.url.replace('127.0.0.1', 'localhost');
+  }
   crmLeadUrl(id: string): string {
-    return `${this.sandbox.url.replace('127.0.0.1', 'localhost')}/crm/leads/${encodeURIComponent(id)}`;
+    return `${this.crmBase}/crm/leads/${encodeURIComponent(id)}`;
+  }
+  /** Orbit CRM, the sandbox's client-side-routed CRM (sandbox/README.md): e.g. orbitUrl('acme', '/leads'). */
+  orbitUrl(tenant: string, path: string): string {
+    return `${this.crmBase}/spa-crm/${tenant}${path}`;
+  }
+  orbitSettings(settings: { recordDelayMs?: number; listDelayMs?: number; whileLoading?: 'clear' | 'keep' }): Promise<unknown> {
+    return this.call('POST', 'spa-crm/settings', settings);
+  }
+  /** As if deleted in the provider's dashboard (its chatrooms go too). */
+  deleteContact(contactId: string): Promise<unknown> {
+    return this.call('DELETE', `contacts/${encodeURIComponent(contactId)}`);
+  }
+  /** The provider calls the sandbox received, oldest first, with the bodies as sent. */
+  requests(): Promise<{ endpoint: string | null; method: string; path: string; status: number; body: Record<string, unknown> | null }[]> {
+    return this.call('GET', 'requests');
+  }
+  async createdContacts(): Promise<Record<string, unknown>[]> {
+    return (await this.requests()).filter((request) => request.endpoint === 'createContact').map((request) => request.body ?? {});
+  }
+  async contactFor(identity: string) {
+    return (await this.state()).contacts.find((contact) => contact.crm_id === identity);
   }
 
   async call<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
@@ -62,6 +86,35 @@ export interface Extension {
   configure(options: Record<string, unknown>): Promise<void>;
   dashboardPages(): Page[];
 }
+
+/** The identity (mapping key and provider crm_id) the demo CRM profile gives its lead `id`: {PROFILE}:{TENANT}:{ID}. */
+export function demoIdentity(id: string): string {
+  return `demo:localhost:${id}`;
+}
+
+/**
+ * An admin rule for Orbit CRM (sandbox/spa-crm-app.js), written from its documented markup as an admin
+ * would: path and hash routes, the tenant from the URL, no shownRecordId (so freshness is proven by the
+ * record changing and settling, the harder path).
+ */
+export const ORBIT_RULE = {
+  name: 'Orbit CRM',
+  id: 'orbit',
+  url: ['http://localhost/spa-crm/:tenant/leads/:id', 'http://localhost/spa-crm/:tenant/*#/leads/:id'],
+  scope: 'main#record',
+  require: ['phone'],
+  fields: {
+    tenant: { url: 'tenant' },
+    firstName: { selector: '.first-name' },
+    lastName: { selector: '.last-name' },
+    phones: [{ selector: '[data-field="mobile"]', kind: 'mobile' }, { selector: '[data-field="phone"]', kind: 'work' }],
+    email: { selector: '[data-field="email"]' },
+    ownerEmail: { selector: '[data-field="owner"]', attribute: 'data-owner-email' },
+    ownerName: { selector: '[data-field="owner"]' },
+  },
+  anchor: { selector: '.record-actions', position: 'append' },
+  floating: false,
+};
 
 export function demoOptions(sandbox: SandboxControl, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
-import { demoOptions, type Extension, expect, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
+import { demoOptions, type Extension, expect, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId, demoIdentity } from './fixtures';
 
 /**
  * The Chat journal and the mappings export/import in real Chromium against the sandbox (issue 5, items
@@ -69,8 +69,8 @@ async function stopServiceWorker(context: BrowserContext, page: Page, extensionI
   await cdp.detach();
 }
 
-async function contactsFor(sandbox: SandboxControl, crmId: string) {
-  return (await sandbox.state()).contacts.filter((contact) => contact.crm_id === crmId);
+async function contactsFor(sandbox: SandboxControl, leadId: string) {
+  return (await sandbox.state()).contacts.filter((contact) => contact.crm_id === demoIdentity(leadId));
 }
 
 interface JournalRow {
@@ -95,7 +95,7 @@ test.describe('Chat journal', () => {
 
     await leadActions(page).chat.click();
     await expect.poll(async () => (await contactsFor(sandbox, lead.id)).length).toBe(1);
-    expect(await rows<JournalRow>(options, 'journal')).toEqual([expect.objectContaining({ crmId: lead.id, step: 'creating', attempts: 1 })]);
+    expect(await rows<JournalRow>(options, 'journal')).toEqual([expect.objectContaining({ crmId: demoIdentity(lead.id), step: 'creating', attempts: 1 })]);
     expect(await rows(options, 'contacts')).toEqual([]);
 
     await stopServiceWorker(extension.context, page, extension.id);
@@ -106,7 +106,7 @@ test.describe('Chat journal', () => {
     const [contact] = await contactsFor(sandbox, lead.id);
     expect(await contactsFor(sandbox, lead.id)).toHaveLength(1);
     expect(await sandbox.counts()).toMatchObject({ createContact: 2, getContactByCrmId: 1, assign: 1 });
-    expect(await rows(options, 'contacts')).toEqual([expect.objectContaining({ orgId: ORG, crmId: lead.id, providerContactId: contact?.id })]);
+    expect(await rows(options, 'contacts')).toEqual([expect.objectContaining({ orgId: ORG, crmId: demoIdentity(lead.id), providerContactId: contact?.id })]);
     expect(await rows(options, 'journal')).toEqual([]);
   });
 
@@ -124,7 +124,7 @@ test.describe('Chat journal', () => {
     await expect.poll(async () => (await sandbox.counts()).assign).toBe(1);
     const [contact] = await contactsFor(sandbox, lead.id);
     expect(await rows<JournalRow>(options, 'journal')).toEqual([
-      expect.objectContaining({ crmId: lead.id, step: 'assigning', providerContactId: contact?.id }),
+      expect.objectContaining({ crmId: demoIdentity(lead.id), step: 'assigning', providerContactId: contact?.id }),
     ]);
 
     await stopServiceWorker(extension.context, page, extension.id);
@@ -160,9 +160,9 @@ test.describe('Mappings export / import (options page)', () => {
     const text = readFileSync(file, 'utf8');
     expect(JSON.parse(text)).toMatchObject({
       format: 'crm-chat-bridge/mappings',
-      version: 1,
+      version: 2,
       orgId: ORG,
-      contacts: [{ crmId: lead.id, providerContactId: contact?.id }],
+      contacts: [{ crmId: demoIdentity(lead.id), providerContactId: contact?.id }],
     });
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('/app/magic/');

@@ -137,7 +137,7 @@ test('a CRM rule from policy alone: the content script is registered on its host
   await expect(leadActions(crm).chat).toBeVisible();
   await leadActions(crm).chat.click();
   await expect(leadActions(crm).toast).toContainText('Chat with Hedy Lamarr opened.');
-  expect((await sandbox.state()).contacts.find((contact) => contact.crm_id === lead)).toMatchObject({
+  expect((await sandbox.state()).contacts.find((contact) => contact.crm_id === `rule:nimbus:localhost:${lead}`)).toMatchObject({
     first_name: 'Hedy',
     last_name: 'Lamarr',
     phone_number: '+13105550199',

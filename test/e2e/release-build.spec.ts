@@ -19,7 +19,8 @@ const RELEASE_DIR = path.resolve(process.env.CCB_RELEASE_DIR ?? '.output/chrome-
 const FIXTURE = path.resolve('test/fixtures/crm/salesforce/lead.html');
 /** The fixture's own URL (its first comment) and the lead it shows (test/unit/crm/fixtures.test.ts). */
 const LEAD_URL = 'https://acme.lightning.force.com/lightning/r/Lead/00Q5e00000AbCdEFGH/view';
-const CRM_ID = '00Q5e00000AbCdEFGH';
+/** The lead's identity: the Salesforce profile's id, the org's My Domain host, the record id. */
+const CRM_ID = 'salesforce:acme.lightning.force.com:00Q5e00000AbCdEFGH';
 const API_URL = 'https://apis.saleschat.pro';
 const DASHBOARD_URL = 'https://app.saleschat.pro/app';
 

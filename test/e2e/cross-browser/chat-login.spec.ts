@@ -1,4 +1,4 @@
-import { type DriverPage, demoOptions, type ExtensionDriver, expect, type SandboxControl, test, uniqueLeadId } from '../fixtures';
+import { type DriverPage, demoIdentity, demoOptions, type ExtensionDriver, expect, type SandboxControl, test, uniqueLeadId } from '../fixtures';
 
 // Every test here runs once per Playwright project: in Chromium (MV3) and in Firefox ESR (MV2), through the
 // `driver` fixture. Reads are snapshots, so every wait is an expect.poll.
@@ -29,14 +29,14 @@ test.describe('Chat', () => {
 
     expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
     const state = await sandbox.state();
-    const contact = state.contacts.find((c) => c.crm_id === lead.id);
+    const contact = state.contacts.find((c) => c.crm_id === demoIdentity(lead.id));
     const chatroom = state.chatrooms.find((room) => room.contact_id === contact?.id);
     expect(contact).toMatchObject({ phone_number: '+14155550132', first_name: 'Ada', last_name: 'Lovelace' });
-    expect(chatroom).toMatchObject({ name: `${lead.id} Ada Lovelace`, assigned_user_id: 'u_alice' });
+    expect(chatroom).toMatchObject({ name: `${demoIdentity(lead.id)} Ada Lovelace`, assigned_user_id: 'u_alice' });
 
     await expect.poll(() => dashboardUrls(driver, sandbox)).toEqual([`${sandbox.dashboardUrl}/chatrooms/${chatroom?.id}`]);
     const dashboard = await theDashboard(driver, sandbox);
-    await expect.poll(() => dashboard.textOf('#chatroom-name')).toBe(`${lead.id} Ada Lovelace`);
+    await expect.poll(() => dashboard.textOf('#chatroom-name')).toBe(`${demoIdentity(lead.id)} Ada Lovelace`);
     // The extension brings the dashboard to the front: the agent sees the chatroom.
     await expect.poll(() => driver.frontTabUrl()).toBe(dashboard.url());
   });
@@ -57,7 +57,7 @@ test.describe('Chat', () => {
     await expect.poll(() => crm.toast()).toMatchObject({ ok: true, text: 'Chat with Grace Hopper opened.' });
     expect(await dashboardUrls(driver, sandbox)).toEqual([firstRoom]);
     await expect.poll(() => driver.frontTabUrl()).toBe(firstRoom);
-    expect((await sandbox.state()).contacts.filter((c) => c.crm_id === lead.id)).toHaveLength(1);
+    expect((await sandbox.state()).contacts.filter((c) => c.crm_id === demoIdentity(lead.id))).toHaveLength(1);
   });
 
   test('a 403 from the provider shows 4030001 and its message', async ({ driver, sandbox }) => {
@@ -96,7 +96,7 @@ test.describe('Chat', () => {
     const crm = await driver.newPage(sandbox.crmLeadUrl(lead.id));
     await crm.clickLeadAction('chat');
     await expect.poll(() => crm.toast()).toMatchObject({ ok: true, text: `Chat with ${hostile} Smith opened.` });
-    expect((await sandbox.state()).contacts.find((c) => c.crm_id === lead.id)?.first_name).toBe(hostile);
+    expect((await sandbox.state()).contacts.find((c) => c.crm_id === demoIdentity(lead.id))?.first_name).toBe(hostile);
     expect(await crm.evaluate(() => document.querySelector('crm-chat-bridge')?.shadowRoot?.querySelectorAll('img').length, undefined)).toBe(0);
     expect(await crm.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null, undefined)).toBeNull();
   });

@@ -69,6 +69,34 @@ export class ChromiumDriver implements ExtensionDriver {
     return this.context.pages().map((page) => new ChromiumPage(page));
   }
 
+  async browserTabs(): Promise<{ id: number; url: string }[]> {
+    return this.launched.worker.evaluate(async () => {
+      const api = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<{ id?: number; url?: string; pendingUrl?: string }[]> } } }).chrome;
+      return (await api.tabs.query({})).map((tab) => ({ id: tab.id ?? -1, url: tab.pendingUrl || tab.url || '' }));
+    });
+  }
+
+  async closeBrowserTab(id: number): Promise<void> {
+    await this.launched.worker.evaluate(async (tabId) => {
+      const api = (globalThis as unknown as { chrome: { tabs: { remove(id: number): Promise<void> } } }).chrome;
+      await api.tabs.remove(tabId);
+    }, id);
+  }
+
+  async ruleScriptMatches(): Promise<string[]> {
+    return this.launched.worker.evaluate(async () => {
+      const api = (globalThis as unknown as { chrome: { scripting: { getRegisteredContentScripts(): Promise<{ matches?: string[] }[]> } } }).chrome;
+      return (await api.scripting.getRegisteredContentScripts()).flatMap((script) => script.matches ?? []);
+    });
+  }
+
+  async popupFor(target: DriverPage): Promise<DriverPage> {
+    const url = target.url();
+    const tabId = (await this.browserTabs()).find((tab) => tab.url === url)?.id;
+    if (tabId === undefined) throw new Error(`no tab shows ${url}`);
+    return this.newPage(`chrome-extension://${this.launched.id}/popup.html?tabId=${tabId}`);
+  }
+
   async frontTabUrl(): Promise<string | null> {
     // Headless Chromium reports every tab as visible, so ask the tabs API (from the worker) which is active.
     return this.launched.worker.evaluate(async () => {
@@ -99,6 +127,26 @@ export class ChromiumPage implements DriverPage {
     await this.page.bringToFront();
     // Playwright's locators pierce open shadow roots, wait for an enabled button, and click with real input.
     await this.page.locator(`${UI_HOST} [data-ccb="${action}"]`).click();
+  }
+  async clickLink(text: string): Promise<void> {
+    await this.page.bringToFront();
+    await this.page.getByRole('link', { name: text, exact: true }).click();
+  }
+  async goBack(): Promise<void> {
+    await this.page.goBack();
+  }
+  async goForward(): Promise<void> {
+    await this.page.goForward();
+  }
+  async leadActionPoint(action: LeadAction): Promise<{ x: number; y: number }> {
+    const button = this.page.locator(`${UI_HOST} [data-ccb="${action}"]:not([disabled])`);
+    await button.waitFor();
+    const box = await button.boundingBox();
+    if (!box) throw new Error(`the ${action} button has no box`);
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
+  async clickAt({ x, y }: { x: number; y: number }): Promise<void> {
+    await this.page.mouse.click(x, y);
   }
   toast(): Promise<ToastState | null> {
     return duringNavigation(() => this.page.evaluate(readToastInPage, UI_HOST), null);

@@ -110,6 +110,49 @@ export class FirefoxDriver implements ExtensionDriver {
     return new FirefoxPage(page);
   }
 
+  /**
+   * Runs `fn` in one of the extension's own pages (the extension APIs live there; Firefox's background page is
+   * out of reach of automation), then closes it.
+   */
+  private async inExtensionPage<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    const page = await this.openExtensionPage('options.html');
+    try {
+      return await page.evaluate(fn, arg);
+    } finally {
+      await page.close();
+    }
+  }
+
+  async browserTabs(): Promise<{ id: number; url: string }[]> {
+    const tabs = await this.inExtensionPage(async () => {
+      const api = (globalThis as unknown as { browser: { tabs: { query(q: object): Promise<{ id?: number; url?: string }[]> } } }).browser;
+      return (await api.tabs.query({})).map((tab) => ({ id: tab.id ?? -1, url: tab.url ?? '' }));
+    }, undefined);
+    // Not the extension page opened to ask.
+    return tabs.filter((tab) => !tab.url.startsWith(this.extensionOrigin));
+  }
+
+  async closeBrowserTab(id: number): Promise<void> {
+    await this.inExtensionPage(async (tabId) => {
+      const api = (globalThis as unknown as { browser: { tabs: { remove(id: number): Promise<void> } } }).browser;
+      await api.tabs.remove(tabId);
+    }, id);
+  }
+
+  ruleScriptMatches(): Promise<string[]> {
+    return this.inExtensionPage(async () => {
+      const api = (globalThis as unknown as { browser: { scripting: { getRegisteredContentScripts(): Promise<{ matches?: string[] }[]> } } }).browser;
+      return (await api.scripting.getRegisteredContentScripts()).flatMap((script) => script.matches ?? []);
+    }, undefined);
+  }
+
+  async popupFor(target: DriverPage): Promise<DriverPage> {
+    const url = target.url();
+    const tabId = (await this.browserTabs()).find((tab) => tab.url === url)?.id;
+    if (tabId === undefined) throw new Error(`no tab shows ${url}`);
+    return this.openExtensionPage(`popup.html?tabId=${tabId}`);
+  }
+
   async pages(): Promise<DriverPage[]> {
     return (await this.puppeteerBrowser.pages()).map((page) => new FirefoxPage(page));
   }
@@ -152,6 +195,41 @@ export class FirefoxPage implements DriverPage {
     } finally {
       await button.dispose();
     }
+  }
+  async clickLink(text: string): Promise<void> {
+    await this.page.bringToFront();
+    const link = await until(`the link "${text}"`, () =>
+      this.page.evaluateHandle((wanted) => [...document.querySelectorAll('a')].find((a) => a.textContent?.trim() === wanted) ?? null, text).then(async (handle) => {
+        const element = handle.asElement();
+        if (element) return element as ElementHandle<Element>;
+        await handle.dispose();
+        return null;
+      }),
+    );
+    try {
+      await link.click();
+    } finally {
+      await link.dispose();
+    }
+  }
+  async goBack(): Promise<void> {
+    await this.page.goBack();
+  }
+  async goForward(): Promise<void> {
+    await this.page.goForward();
+  }
+  async leadActionPoint(action: LeadAction): Promise<{ x: number; y: number }> {
+    const button = await until(`the ${action} button`, () => this.page.$(`${UI_HOST} >>> [data-ccb="${action}"]:not([disabled])`));
+    try {
+      const box = await (button as ElementHandle<Element>).boundingBox();
+      if (!box) throw new Error(`the ${action} button has no box`);
+      return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    } finally {
+      await button.dispose();
+    }
+  }
+  async clickAt({ x, y }: { x: number; y: number }): Promise<void> {
+    await this.page.mouse.click(x, y);
   }
   toast(): Promise<ToastState | null> {
     return duringNavigation(() => this.page.evaluate(readToastInPage, UI_HOST), null);

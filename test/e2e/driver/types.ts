@@ -27,6 +27,17 @@ export interface DriverPage {
    * would be: the buttons ignore clicks whose event is not trusted. Waits for the button to be enabled.
    */
   clickLeadAction(action: LeadAction): Promise<void>;
+  /** A real click on the link whose text is exactly `text` (in the CRM page), as an agent opens a record. */
+  clickLink(text: string): Promise<void>;
+  /** The browser's own Back / Forward (not the page's history API). */
+  goBack(): Promise<void>;
+  goForward(): Promise<void>;
+  /**
+   * Where a real click on our Chat or Login button would land, in this tab, once the button is enabled:
+   * `clickAt` clicks there without bringing the tab to the front, so two tabs can be clicked together.
+   */
+  clickAt(point: { x: number; y: number }): Promise<void>;
+  leadActionPoint(action: LeadAction): Promise<{ x: number; y: number }>;
   toast(): Promise<ToastState | null>;
   /** Light-DOM reads for the CRM and dashboard pages; null while missing or while the page navigates. */
   textOf(selector: string): Promise<string | null>;
@@ -39,12 +50,26 @@ export interface DriverPage {
 
 export interface ExtensionDriver {
   readonly browser: ExtensionBrowser;
+  /**
+   * The match patterns the extension registered its content script on for admin rules (lib/background/
+   * rule-hosts.ts). A page loaded before that registration gets no content script, so scenarios that configure a
+   * rule wait for it first, as an agent's browser has it long before the agent opens the CRM.
+   */
+  ruleScriptMatches(): Promise<string[]>;
+  /** The extension's popup as it describes `page` (popup.html?tabId=), loaded in a tab of its own. */
+  popupFor(page: DriverPage): Promise<DriverPage>;
   /** Replaces the agent's options in extension storage, as saving the options page does. */
   configure(options: Record<string, unknown>): Promise<void>;
   /** A new tab, loaded. */
   newPage(url: string): Promise<DriverPage>;
   /** Every open tab, including those the extension opened. */
   pages(): Promise<DriverPage[]>;
+  /**
+   * Every tab as the browser itself lists them (tabs.query), with the URL it shows or is loading: what the agent
+   * sees in the tab strip. Automation's own page list can miss a tab created and navigated in the same instant.
+   */
+  browserTabs(): Promise<{ id: number; url: string }[]>;
+  closeBrowserTab(id: number): Promise<void>;
   /** The URL of the tab in front (the one the agent sees), or null when the browser cannot say. */
   frontTabUrl(): Promise<string | null>;
   close(): Promise<void>;

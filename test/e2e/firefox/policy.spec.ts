@@ -40,7 +40,7 @@ test('provider URL, org, token, agents and a CRM rule from policies.json alone: 
   const crm = await firefox.newPage(nimbusUrl(sandbox, lead));
   await crm.clickLeadAction('chat');
   await expect.poll(() => crm.toast()).toEqual({ ok: true, errorCode: null, text: 'Chat with Hedy Lamarr opened.' });
-  expect((await sandbox.state()).contacts.find((contact) => contact.crm_id === lead)).toMatchObject({
+  expect((await sandbox.state()).contacts.find((contact) => contact.crm_id === `rule:nimbus:localhost:${lead}`)).toMatchObject({
     first_name: 'Hedy',
     last_name: 'Lamarr',
     phone_number: '+13105550199',
