@@ -23,4 +23,13 @@ describe('the toast when the background does not answer', () => {
       retryable: false,
     });
   });
+
+  it.each(['UntrustedSenderError', 'InvalidRequestError'])('a refusal (%s) says it was refused and why; no Retry, no "the browser stopped"', (name) => {
+    const error = Object.assign(new Error('This tab shows http://crm.test/list, which no active CRM profile or admin rule covers, so the extension does not act on it.'), { name });
+    expect(noAnswerOutcome(error)).toEqual({
+      ok: false,
+      message: 'The extension refused this request: This tab shows http://crm.test/list, which no active CRM profile or admin rule covers, so the extension does not act on it.',
+      retryable: false,
+    });
+  });
 });
