@@ -18,7 +18,8 @@ export const dynamicsProfile = {
   scope: ['#mainContent', 'body'],
   require: ['phone'],
   fields: {
-    recordId: { url: 'id', regex: '^\\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\\}?$' },
+    // Dynamics writes the same GUID braced upper-case in classic links and bare lower-case in the app: one identity.
+    recordId: { url: 'id', regex: '^\\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\\}?$', lowercase: true },
     firstName: { selector: '[data-id="firstname.fieldControl-text-box-text"]' },
     lastName: { selector: '[data-id="lastname.fieldControl-text-box-text"]' },
     fullName: { selector: '[data-id="header_title"]', regex: '^(.+?)(?:\\s+-\\s+Saved|\\s+-\\s+Unsaved)?$' },

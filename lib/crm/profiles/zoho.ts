@@ -4,6 +4,9 @@ import type { CrmRule } from '../rules/schema';
  * Zoho CRM lead and contact detail views: /crm/{org…/}tab/{Leads|Contacts}/{id} on every regional domain.
  * The detail view gives field values ids like `subvalue_MOBILE`; the header (`.dv_header_container`) holds
  * the record name and the action buttons. Labels are the default field labels as a fallback for custom layouts.
+ * Identity: the host is the tenant although all orgs share crm.zoho.<tld> (the org segment is optional in the URL,
+ * so it cannot name the tenant reliably); Zoho record ids begin with the org's own prefix, so they do not repeat
+ * across orgs.
  */
 export const zohoProfile = {
   id: 'zoho',

@@ -63,8 +63,8 @@ function cachedRegex(source: string): RegExp | Error {
   return regex;
 }
 
-/** trim (always) → regex capture → name split. */
-export function applyTransforms(raw: string, source: Pick<FieldSource, 'regex' | 'split'>): TransformResult {
+/** trim (always) → regex capture → name split → lower case. */
+export function applyTransforms(raw: string, source: Pick<FieldSource, 'regex' | 'split' | 'lowercase'>): TransformResult {
   let value = raw.replace(/\s+/g, ' ').trim();
   if (source.regex) {
     const regex = cachedRegex(source.regex);
@@ -77,6 +77,7 @@ export function applyTransforms(raw: string, source: Pick<FieldSource, 'regex' |
     const parts = splitFullName(value);
     value = (source.split === 'first' ? parts.firstName : parts.lastName) ?? '';
   }
+  if (source.lowercase) value = value.toLowerCase();
   return value ? { value } : { problem: 'empty after transforms' };
 }
 

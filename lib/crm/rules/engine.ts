@@ -46,6 +46,7 @@ function normaliseSource(value: unknown): FieldSource | undefined {
   const extras = {
     ...(str(value.regex, 500) ? { regex: value.regex as string } : {}),
     ...(value.split === 'first' || value.split === 'last' ? { split: value.split as 'first' | 'last' } : {}),
+    ...(value.lowercase === true ? { lowercase: true } : {}),
     ...(str(value.kind, 40) ? { kind: value.kind as string } : {}),
   };
   if (str(value.selector)) {

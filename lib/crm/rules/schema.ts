@@ -26,6 +26,10 @@ const transforms = {
     .optional()
     .describe('Keep only part of the value: the named group "value", else the first capture group, else the whole match'),
   split: z.enum(['first', 'last']).optional().describe('Treat the value as a full name and keep its first-name or last-name part'),
+  lowercase: z
+    .boolean()
+    .optional()
+    .describe('Lower-case the value: for ids the CRM writes in either case (GUIDs), so one record never gets two identities'),
   kind: z.string().min(1).max(40).optional().describe('For phones: what the number is (e.g. "mobile"); a found label is used when absent'),
 };
 

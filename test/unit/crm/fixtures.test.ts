@@ -162,8 +162,8 @@ const EXPECTED: Record<string, Expected> = {
   'dynamics/contact-form.html': {
     lead: {
       profileId: 'dynamics',
-      crmId: 'dynamics:contoso.crm.dynamics.com:8A0C3C1E-0000-0000-0000-000000000001',
-      recordId: '8A0C3C1E-0000-0000-0000-000000000001',
+      crmId: 'dynamics:contoso.crm.dynamics.com:8a0c3c1e-0000-0000-0000-000000000001',
+      recordId: '8a0c3c1e-0000-0000-0000-000000000001',
       firstName: 'Yvonne',
       lastName: 'McKay',
       phone: '(206) 555-0100',
