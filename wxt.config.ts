@@ -22,12 +22,23 @@ const CHROME_PUBLIC_KEY =
 const devHosts = process.env.CCB_DEV_HOSTS === '1';
 export const DEV_HOST_PATTERNS = ['http://localhost/*', 'http://127.0.0.1/*'];
 
+/**
+ * `CCB_FLEET=1` (npm run build:fleet / zip:fleet) builds the flavour for self-hosted force-install: it
+ * requires access to every site, so an admin-rule CRM host works with no click per agent (a force-install
+ * grants required permissions, never optional ones), and the admin narrows it back to the company's hosts
+ * with ExtensionSettings runtime_blocked_hosts / runtime_allowed_hosts (docs/admin-guide.md). The store
+ * build keeps optional host permissions: the store shows "all sites" as a warning agents would rightly
+ * question.
+ */
+const fleet = process.env.CCB_FLEET === '1';
+const ALL_SITES = ['https://*/*', 'http://*/*'];
+
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   // Explicit imports everywhere: a reader can see where every name comes from.
   imports: false,
   // CCB_OUT_DIR lets parallel builds (e.g. two test runs) keep apart.
-  outDir: process.env.CCB_OUT_DIR ?? (devHosts ? '.output/dev-hosts' : '.output'),
+  outDir: process.env.CCB_OUT_DIR ?? (devHosts ? '.output/dev-hosts' : fleet ? '.output/fleet' : '.output'),
   vite: () => ({
     plugins: [preact()],
     // The injected UI's shadow root is closed in release builds and open only in this test flavour, so the
@@ -37,17 +48,22 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'CRM Chat Bridge',
     description: 'Chat and Login buttons on CRM lead pages that open the right Saleschat chatroom.',
-    // scripting: registers the content script on admin-rule hosts the agent granted (see rule-hosts.ts).
-    permissions: ['storage', 'scripting'],
-    // Admin rules name CRMs the manifest cannot know; access is asked per host, never for all sites.
+    // scripting: registers the content script on admin-rule hosts the agent granted (see rule-hosts.ts), and
+    // tells the popup whether the browser lets it run on a tab. activeTab: the popup may read the address of
+    // the tab the agent clicked the toolbar button on, to say which rule matches it (no install warning).
+    permissions: ['storage', 'scripting', 'activeTab'],
+    // Admin rules name CRMs the manifest cannot know: the store build asks per host, never for all sites.
     // (MV2 keeps optional hosts in optional_permissions; WXT does not convert this key for Firefox.)
-    ...(browser === 'firefox'
-      ? { optional_permissions: ['https://*/*', 'http://*/*'] }
-      : { optional_host_permissions: ['https://*/*', 'http://*/*'] }),
+    ...(fleet
+      ? {}
+      : browser === 'firefox'
+        ? { optional_permissions: ALL_SITES }
+        : { optional_host_permissions: ALL_SITES }),
     host_permissions: [
       'https://apis.saleschat.pro/*',
       'https://*.saleschat.pro/*',
       ...(devHosts ? DEV_HOST_PATTERNS : []),
+      ...(fleet ? ALL_SITES : []),
     ],
     ...(browser === 'firefox'
       ? {

@@ -103,7 +103,7 @@ export const SettingsViewSchema = z.object({
   sources: z.record(z.string(), ConfigSourceSchema),
   locked: z.array(z.string()),
   problems: z.array(z.object({ key: z.string(), source: z.string(), message: z.string() })),
-  /** e.g. "••••1a2b", or absent when no token is set. */
+  /** "••••1a2b" (a long token's last 4) or "••••••••" (a short one), or absent when no token is set. */
   apiTokenHint: z.optional(z.string()),
   agent: z.optional(
     z.object({ providerUserId: z.string(), email: z.optional(z.string()), name: z.optional(z.string()), via: z.string() }),
@@ -131,7 +131,14 @@ export type SaveResult = z.infer<typeof SaveResultSchema>;
  * Login find and reuse the one dashboard tab).
  */
 export const RuleHostsViewSchema = z.object({
-  access: z.array(z.object({ origin: z.string(), rules: z.array(z.string()), granted: z.boolean() })),
+  /**
+   * `state`: allowed; not granted yet (the agent's one click); blocked — the extension holds the permission
+   * but the site does not let it in, as when the administrator's policy blocks it; or unconfirmed (the check
+   * could not tell): lib/background/site-access.ts.
+   */
+  access: z.array(
+    z.object({ origin: z.string(), rules: z.array(z.string()), granted: z.boolean(), state: z.enum(['allowed', 'not-granted', 'blocked', 'unconfirmed']) }),
+  ),
   unresolved: z.array(z.object({ rule: z.string(), reason: z.string() })),
   dashboard: z.optional(z.object({ origin: z.string(), granted: z.boolean() })),
 });
@@ -166,6 +173,17 @@ export const MappingImportResultSchema = z.union([
   z.object({ ok: z.literal(false), message: text(1000) }),
 ]);
 export type MappingImportResult = z.infer<typeof MappingImportResultSchema>;
+
+/** Popup → background, for a tab where no content script answered: why, and what to do (site-access.ts). */
+export const TabAccessSchema = z.union([
+  z.object({ state: z.literal('blocked-by-policy') }),
+  z.object({ state: z.literal('needs-access'), hosts: z.array(z.object({ origin: z.string(), rules: z.array(z.string()) })) }),
+  z.object({ state: z.literal('reload'), rule: z.string() }),
+  z.object({ state: z.literal('not-crm') }),
+]);
+export type TabAccess = z.infer<typeof TabAccessSchema>;
+
+export const TabAccessRequestSchema = z.object({ tabId: z.number().check(z.int(), z.positive()) });
 
 /** login(): a content script says which page it was clicked on; extension pages send nothing. */
 export const LoginRequestSchema = z.optional(z.object({ pageUrl: optionalText(2048) }));

@@ -10,6 +10,7 @@ import type {
   MappingImportResult,
   PageSetup,
   RuleHostsView,
+  TabAccess,
   SaveResult,
   SettingsChange,
   SettingsView,
@@ -35,6 +36,8 @@ export interface ProtocolMap {
   getSettings(): SettingsView;
   /** Options page → background: the admin-rule hosts and their access (re-syncs the registration). */
   getRuleHosts(): RuleHostsView;
+  /** Popup → background: why no content script answers in this tab, and what to do. */
+  getTabAccess(request: { tabId: number }): TabAccess;
   /** Options page → background: validate and store the agent's own values. */
   saveSettings(change: SettingsChange): SaveResult;
   /** Options page → background: this org's contact mappings as a JSON file's text. */
@@ -68,6 +71,7 @@ export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   getDetectionStatus: ['extension-page'],
   getSettings: ['extension-page'],
   getRuleHosts: ['extension-page'],
+  getTabAccess: ['extension-page'],
   saveSettings: ['extension-page'],
   exportMappings: ['extension-page'],
   importMappings: ['extension-page'],

@@ -28,6 +28,8 @@ npx vitest run
 step "End-to-end builds (dev-hosts flavour) and tests in real Chromium and Firefox ESR against the sandbox"
 CCB_DEV_HOSTS=1 build npx wxt build
 CCB_DEV_HOSTS=1 build npx wxt build -b firefox
+# The fleet flavour (all sites required, for self-hosted force-install): test/e2e/fleet.spec.ts packs it as a CRX.
+CCB_FLEET=1 build npx wxt build
 npx playwright test
 step "Benchmark smoke (exact counts only: provider round trips 2/1/1/0/1, content-script bytes under budget)"
 npm run --silent bench -- --smoke --no-build

@@ -214,10 +214,17 @@ function RuleHostsSection({ view, grant }: { view: RuleHostsView; grant(origin: 
           </li>
         )}
         {view.access.map((host) => (
-          <li key={host.origin} data-origin={host.origin} data-granted={String(host.granted)}>
+          <li key={host.origin} data-origin={host.origin} data-granted={String(host.granted)} data-access={host.state}>
             <code>{host.origin.replace(/\/\*$/, '')}</code> ({host.rules.join(', ')}):{' '}
-            {host.granted ? (
+            {host.state === 'allowed' ? (
               <span class="ok">allowed</span>
+            ) : host.state === 'blocked' ? (
+              <span class="error">
+                not reachable: blocked by your administrator's policy (ExtensionSettings runtime_blocked_hosts), or the site does not
+                answer from this computer
+              </span>
+            ) : host.state === 'unconfirmed' ? (
+              <span>allowed by the browser (not confirmed: the popup on a page of this site says whether a policy blocks it)</span>
             ) : (
               <button type="button" class="grant" onClick={() => grant(host.origin)}>
                 Allow CRM Chat Bridge on this site

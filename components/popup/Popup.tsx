@@ -1,11 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ActionOutcome, ConnectionReport, DetectionStatus, Lead, SettingsView } from '../../lib/messaging';
+import type { ActionOutcome, ConnectionReport, DetectionStatus, Lead, SettingsView, TabAccess } from '../../lib/messaging';
 import { pickPhone } from '../../lib/phone';
 
 export interface PopupApi {
   getSettings(): Promise<SettingsView>;
   /** The current tab's detection, or undefined when no content script answers there. */
   getDetectionStatus(): Promise<DetectionStatus | undefined>;
+  /** Why no content script answers in the current tab, and what to do. */
+  getTabAccess(): Promise<TabAccess | undefined>;
+  /** Asks the browser for access to one site (this click is the user gesture browsers require). */
+  requestHostAccess(origin: string): Promise<boolean>;
+  reloadTab(): Promise<void>;
   login(): Promise<ActionOutcome>;
   testConnection(): Promise<ConnectionReport>;
   openOptions(): void;
@@ -18,6 +23,7 @@ const SOURCE = { policy: 'administrator', agent: 'you', default: 'default' } as 
 export function Popup({ api }: { api: PopupApi }) {
   const [view, setView] = useState<SettingsView | null>(null);
   const [detection, setDetection] = useState<DetectionStatus | undefined | null>(null);
+  const [access, setAccess] = useState<TabAccess | null>(null);
   const [outcome, setOutcome] = useState<ActionOutcome | null>(null);
   const [report, setReport] = useState<ConnectionReport | null>(null);
   const [busy, setBusy] = useState(false);
@@ -31,7 +37,16 @@ export function Popup({ api }: { api: PopupApi }) {
 
   useEffect(() => {
     refresh();
-    api.getDetectionStatus().then(setDetection, () => setDetection(undefined));
+    api.getDetectionStatus().then(
+      (status) => {
+        setDetection(status);
+        if (!status) api.getTabAccess().then((found) => setAccess(found ?? null), () => setAccess(null));
+      },
+      () => {
+        setDetection(undefined);
+        api.getTabAccess().then((found) => setAccess(found ?? null), () => setAccess(null));
+      },
+    );
     api.onSettingsChanged(refresh);
   }, []);
 
@@ -79,7 +94,11 @@ export function Popup({ api }: { api: PopupApi }) {
           ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (via ${describeVia(view)}).`
           : 'You are not identified yet: choose yourself in the options.'}
       </p>
-      <Detection detection={detection} defaultCountry={String(view.values.defaultCountry ?? 'US')} />
+      {detection === undefined && access ? (
+        <Access access={access} api={api} onChange={setAccess} />
+      ) : (
+        <Detection detection={detection} defaultCountry={String(view.values.defaultCountry ?? 'US')} />
+      )}
       <div class="actions">
         <button type="button" id="login" disabled={busy || Boolean(view.notReady)} onClick={() => run(api.login, setOutcome)}>
           Login
@@ -147,6 +166,57 @@ function Detection({ detection, defaultCountry }: { detection: DetectionStatus |
       {!detection.settled && <p id="lead-loading">The page is still loading this record: a click waits until it shows.</p>}
       <p class="url" id="tested-url">Address tested: {detection.url}</p>
     </div>
+  );
+}
+
+/**
+ * A tab with no content script: blocked by the administrator's policy, a rule's site the agent has not allowed
+ * yet (the one click, right here), a page opened before the extension could run there, or no CRM.
+ */
+function Access({ access, api, onChange }: { access: TabAccess; api: PopupApi; onChange(next: TabAccess): void }) {
+  if (access.state === 'blocked-by-policy') {
+    return (
+      <p id="access" data-state="blocked-by-policy" class="error">
+        Your administrator's policy blocks CRM Chat Bridge on this site (ExtensionSettings runtime_blocked_hosts). If this is your
+        CRM, ask them to add it to runtime_allowed_hosts.
+      </p>
+    );
+  }
+  if (access.state === 'needs-access') {
+    const allow = async (origin: string) => {
+      if (await api.requestHostAccess(origin)) onChange({ state: 'reload', rule: access.hosts.find((host) => host.origin === origin)?.rules.join(', ') ?? '' });
+    };
+    return (
+      <div id="access" data-state="needs-access">
+        <p>CRM Chat Bridge may not run on your CRM's site yet. One click allows it:</p>
+        <ul>
+          {access.hosts.map((host) => (
+            <li key={host.origin}>
+              <button type="button" class="grant" data-origin={host.origin} onClick={() => allow(host.origin)}>
+                Allow on {host.origin.replace(/\/\*$/, '')}
+              </button>{' '}
+              ({host.rules.join(', ')})
+            </li>
+          ))}
+        </ul>
+        <p class="hint">Administrators: the fleet build, force-installed, needs no click (docs/admin-guide.md).</p>
+      </div>
+    );
+  }
+  if (access.state === 'reload') {
+    return (
+      <p id="access" data-state="reload">
+        {access.rule ? `${access.rule} applies here, but this page` : 'This page'} was open before CRM Chat Bridge could run on it.{' '}
+        <button type="button" id="reload-tab" onClick={() => void api.reloadTab()}>
+          Reload the page
+        </button>
+      </p>
+    );
+  }
+  return (
+    <p id="lead" data-detected="none">
+      This tab is not a CRM page the extension works on.
+    </p>
   );
 }
 

@@ -17,6 +17,15 @@ const api = {
     const tabId = await targetTabId();
     return tabId === undefined ? undefined : sendMessage('getDetectionStatus', undefined, tabId);
   },
+  getTabAccess: async () => {
+    const tabId = await targetTabId();
+    return tabId === undefined ? undefined : sendMessage('getTabAccess', { tabId });
+  },
+  requestHostAccess: (origin: string) => browser.permissions.request({ origins: [origin] }),
+  reloadTab: async () => {
+    const tabId = await targetTabId();
+    if (tabId !== undefined) await browser.tabs.reload(tabId);
+  },
   login: () => sendMessage('login', undefined),
   testConnection: () => sendMessage('testConnection'),
   openOptions: () => void browser.runtime.openOptionsPage(),

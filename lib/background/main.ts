@@ -8,7 +8,7 @@ import { exportMappings, importMappings } from '../actions/transfer';
 import { loadConfig, saveAgentOptions } from '../config/agent-options';
 import { ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
-import { EmptyRequestSchema, LeadSchema, LoginRequestSchema, MappingImportRequestSchema, SettingsChangeSchema } from '../messages';
+import { EmptyRequestSchema, LeadSchema, LoginRequestSchema, MappingImportRequestSchema, SettingsChangeSchema, TabAccessRequestSchema } from '../messages';
 import type { ActionOutcome, SettingsView } from '../messaging';
 import { SaleschatClient } from '../provider/client';
 import { redact } from '../redact';
@@ -17,6 +17,7 @@ import { MappingStore } from '../store/mappings';
 import { type RuleHostsInput, serializedRuleSync, syncRuleContentScripts } from './rule-hosts';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { serveRoutes } from './routes';
+import { siteStates, tabAccess } from './site-access';
 import { activeCrmProfiles, pageSetup } from './page-setup';
 import { BUILT_IN_MATCHES } from '../crm/profiles';
 
@@ -95,8 +96,21 @@ export function startBackground(): void {
         run: async () => {
           const manifestHosts = browser.runtime.getManifest().host_permissions ?? [];
           const dashboard = await dashboardAccess((await loadConfig()).values.providerDashboardUrl, { permissions: browser.permissions, manifestHosts });
-          return { ...(await syncRules()), ...(dashboard ? { dashboard } : {}) };
+          const { access, unresolved } = await syncRules();
+          return { access: await siteStates(access), unresolved, ...(dashboard ? { dashboard } : {}) };
         },
+      },
+      getTabAccess: {
+        schema: TabAccessRequestSchema,
+        run: ({ tabId }) =>
+          tabAccess(tabId, {
+            getTab: (id) => browser.tabs.get(id),
+            probe: async (id) => {
+              await browser.scripting.executeScript({ target: { tabId: id }, func: () => true });
+            },
+            profiles: activeCrmProfiles,
+            ruleAccess: async () => (await syncRules()).access,
+          }),
       },
       exportMappings: { schema: EmptyRequestSchema, run: async () => exportMappings({ orgId: await orgId(), store, now: Date.now }) },
       importMappings: {
@@ -174,11 +188,20 @@ export function settingsView(config: ResolvedConfig, lastProviderContact: Provid
     sources: config.sources,
     locked: config.locked,
     problems: config.problems,
-    ...(apiToken ? { apiTokenHint: `••••${apiToken.slice(-4)}` } : {}),
+    ...(apiToken ? { apiTokenHint: tokenHint(apiToken) } : {}),
     ...(agent ? { agent } : {}),
     ...(notReady ? { notReady } : {}),
     ...(lastProviderContact ? { lastProviderContact } : {}),
   };
+}
+
+/**
+ * Enough to tell two tokens apart, never enough to matter: the last 4 characters only of a token long enough
+ * that they are a small part of it; a fixed mask for a short one (its last 4 would be a real share of it).
+ */
+export const TOKEN_HINT_MIN_LENGTH = 32;
+export function tokenHint(token: string): string {
+  return token.length >= TOKEN_HINT_MIN_LENGTH ? `••••${token.slice(-4)}` : '••••••••';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { MatchPattern } from 'wxt/utils/match-patterns';
-import { hostPermissionFor } from '../crm/rules/url-pattern-hosts';
+import { hostPermissionFor, siteOf } from '../crm/rules/url-pattern-hosts';
 
 /**
  * Admin rules describe CRMs on domains the manifest cannot know. Rather than asking for every site
@@ -21,6 +21,8 @@ export interface RuleHost {
   /** A match pattern such as https://crm.acme.test/* or https://*.acme.test/* */
   origin: string;
   rules: string[];
+  /** A concrete address of the site (with the pattern's port), when the pattern names one: see site-access.ts. */
+  site?: string;
 }
 
 export interface RuleHosts {
@@ -31,6 +33,7 @@ export interface RuleHosts {
 
 export function ruleHosts(rules: readonly RuleHostsInput[]): RuleHosts {
   const byOrigin = new Map<string, Set<string>>();
+  const sites = new Map<string, string>();
   const unresolved: RuleHosts['unresolved'] = [];
   for (const rule of rules) {
     if (rule.enabled === false) continue;
@@ -41,9 +44,17 @@ export function ruleHosts(rules: readonly RuleHostsInput[]): RuleHosts {
         continue;
       }
       byOrigin.set(host.matchPattern, (byOrigin.get(host.matchPattern) ?? new Set()).add(rule.name));
+      const site = siteOf(url);
+      if (site && !sites.has(host.matchPattern)) sites.set(host.matchPattern, site);
     }
   }
-  return { hosts: [...byOrigin].map(([origin, names]) => ({ origin, rules: [...names] })), unresolved };
+  return {
+    hosts: [...byOrigin].map(([origin, names]) => {
+      const site = sites.get(origin);
+      return { origin, rules: [...names], ...(site ? { site } : {}) };
+    }),
+    unresolved,
+  };
 }
 
 /** True when a static content-script pattern already covers the host (no second injection there). */

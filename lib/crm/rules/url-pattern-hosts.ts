@@ -92,3 +92,20 @@ function hasTopLevelAlternative(source: string): boolean {
   }
   return false;
 }
+
+/**
+ * A concrete address of the site a string pattern names (`https://crm.acme.test:8443/`), to check whether
+ * the extension can reach it; undefined when the host has a wildcard or a named part, or for regex patterns.
+ */
+export function siteOf(pattern: string | { regex: string }): string | undefined {
+  let parsed: ReturnType<typeof parseUrlPattern>;
+  try {
+    parsed = parseUrlPattern(pattern);
+  } catch {
+    return undefined;
+  }
+  if ('regex' in parsed || !parsed.host || parsed.scheme === 'file' || !parsed.host.every(isLiteral)) return undefined;
+  const scheme = parsed.scheme === '*' ? 'https' : parsed.scheme;
+  const port = parsed.port && parsed.port !== '*' ? `:${parsed.port}` : '';
+  return `${scheme}://${parsed.host.map((label) => label.literal).join('.')}${port}/`;
+}

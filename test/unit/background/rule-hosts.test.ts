@@ -10,15 +10,16 @@ import {
 
 describe('hosts from rule URLs', () => {
   // Each URL form in detail: test/unit/crm/url-pattern-hosts.test.ts. Here: that ruleHosts uses it.
+  // `site`: the concrete address the options page checks it can reach (a literal host only, its port kept).
   it.each([
-    ['https://crm.acme.test/leads/:id', 'https://crm.acme.test/*'],
-    ['https://crm-*.acme.test/leads/:id', 'https://*.acme.test/*'],
-    ['https://*.acme.test/app#/lead/:id', 'https://*.acme.test/*'],
-    ['http://CRM.Acme.test:8080/x?id=:id', 'http://crm.acme.test/*'],
-    ['https://:tenant.crm.example/leads/:id', 'https://*.crm.example/*'],
-    ['*://crm.acme.test/*', '*://crm.acme.test/*'],
-  ])('%s → %s', (url, origin) => {
-    expect(ruleHosts([{ name: 'R', url }])).toEqual({ hosts: [{ origin, rules: ['R'] }], unresolved: [] });
+    ['https://crm.acme.test/leads/:id', 'https://crm.acme.test/*', 'https://crm.acme.test/'],
+    ['https://crm-*.acme.test/leads/:id', 'https://*.acme.test/*', undefined],
+    ['https://*.acme.test/app#/lead/:id', 'https://*.acme.test/*', undefined],
+    ['http://CRM.Acme.test:8080/x?id=:id', 'http://crm.acme.test/*', 'http://crm.acme.test:8080/'],
+    ['https://:tenant.crm.example/leads/:id', 'https://*.crm.example/*', undefined],
+    ['*://crm.acme.test/*', '*://crm.acme.test/*', 'https://crm.acme.test/'],
+  ])('%s → %s (site %s)', (url, origin, site) => {
+    expect(ruleHosts([{ name: 'R', url }])).toEqual({ hosts: [{ origin, rules: ['R'], ...(site ? { site } : {}) }], unresolved: [] });
   });
 
   it.each([
@@ -48,7 +49,7 @@ describe('hosts from rule URLs', () => {
         { name: 'Loose', url: { regex: '/lead/(?<id>\\d+)' } },
       ]),
     ).toEqual({
-      hosts: [{ origin: 'https://crm.acme.test/*', rules: ['Acme', 'Acme B'] }],
+      hosts: [{ origin: 'https://crm.acme.test/*', rules: ['Acme', 'Acme B'], site: 'https://crm.acme.test/' }],
       unresolved: [{ rule: 'Loose', reason: expect.stringContaining('does not start with a literal scheme and host') }],
     });
   });
@@ -96,8 +97,8 @@ describe('syncRuleContentScripts', () => {
     const fake = fakeApi(['https://crm.acme.test/*']);
     const result = await syncRuleContentScripts(rules, STATIC, 'content-scripts/crm.js', fake.api);
     expect(result.access).toEqual([
-      { origin: 'https://crm.acme.test/*', rules: ['Acme'], granted: true },
-      { origin: 'https://beta.example/*', rules: ['Beta'], granted: false },
+      { origin: 'https://crm.acme.test/*', rules: ['Acme'], site: 'https://crm.acme.test/', granted: true },
+      { origin: 'https://beta.example/*', rules: ['Beta'], site: 'https://beta.example/', granted: false },
     ]);
     expect(fake.calls).toEqual([
       `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['content-scripts/crm.js'], matches: ['https://crm.acme.test/*'], runAt: 'document_idle', persistAcrossSessions: true }])}`,

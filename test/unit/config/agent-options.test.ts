@@ -28,11 +28,18 @@ describe('agent options (storage.local via fakeBrowser)', () => {
     expect((await loadConfig()).values.allowReassign).toBe(true);
   });
 
-  it('the settings view never contains the token, only a hint', async () => {
-    await saveAgentOptions({ apiToken: 'super-secret-token-9f3a', orgId: 'org_1' }, []);
+  it('the settings view never contains the token, only a hint: the last 4 characters of a long token', async () => {
+    await saveAgentOptions({ apiToken: 'super-secret-token-0123456789-9f3a', orgId: 'org_1' }, []);
     const view = settingsView(await loadConfig());
     expect(JSON.stringify(view)).not.toContain('super-secret-token');
     expect(view.apiTokenHint).toBe('••••9f3a');
+  });
+
+  it('a short token gets a fixed mask: its last characters would be a real share of it', async () => {
+    for (const token of ['x', 'abcd', 'short-token-9f3a', 'a'.repeat(31)]) {
+      await saveAgentOptions({ apiToken: token, orgId: 'org_1' }, []);
+      expect(settingsView(await loadConfig()).apiTokenHint).toBe('••••••••');
+    }
   });
 });
 
