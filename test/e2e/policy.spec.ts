@@ -122,13 +122,17 @@ test('invalid policy: the popup names each bad key; a missing token means no pro
 
 test('a CRM rule from policy alone: the content script is registered on its host, Chat works, no double buttons', async ({ sandbox }) => {
   // /other-crm/ is outside the manifest's content-script patterns: only the dynamic registration reaches it.
-  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [nimbusRule('http://localhost/other-crm/labels/:id')] });
+  // The CRM's port is in the pattern, as an admin copies it from the address bar: the options page checks the
+  // site answers there.
+  const port = new URL(sandbox.apiUrl).port;
+  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [nimbusRule(`http://localhost:${port}/other-crm/labels/:id`)] });
   launched = await launchWithExtension();
   const { context, id } = launched;
 
   const options = await context.newPage();
   await options.goto(`chrome-extension://${id}/options.html`);
   await expect(options.locator('#rule-hosts [data-origin="http://localhost/*"]')).toHaveAttribute('data-granted', 'true');
+  await expect(options.locator('#rule-hosts [data-origin="http://localhost/*"]')).toHaveAttribute('data-access', 'allowed');
   await expect(options.locator('#rule-hosts')).toContainText('(Nimbus): allowed');
 
   const lead = uniqueLeadId('NIMPOL');

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CDPSession, Page, Route } from '@playwright/test';
+import type { Page, Route } from '@playwright/test';
+import { readClosedUi } from './closed-ui';
 import { ChromiumDriver } from './driver/chromium';
 import { demoOptions, expect, test } from './fixtures';
 
@@ -73,7 +74,7 @@ test('release build: the buttons live in a closed shadow root, and a trusted cli
 
     // What DevTools sees: a closed root holding the Chat button.
     const cdp = await context.newCDPSession(page);
-    const ui = await closedUi(cdp);
+    const ui = await readClosedUi(cdp);
     expect(ui.mode).toBe('closed');
     expect(ui.chatText).toBe('Chat');
 
@@ -90,7 +91,7 @@ test('release build: the buttons live in a closed shadow root, and a trusted cli
     expect(ui.chatCenter.y).toBeLessThan(host.y + host.height);
     await page.mouse.click(ui.chatCenter.x, ui.chatCenter.y);
 
-    await expect.poll(async () => (await closedUi(cdp)).toast).toEqual({ ok: true, text: 'Chat with Jon Amos opened.' });
+    await expect.poll(async () => (await readClosedUi(cdp)).toast).toEqual({ ok: true, text: 'Chat with Jon Amos opened.' });
     expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
     expect(providerRequests).toEqual([
       expect.stringMatching(/^POST \/v2\/org\/org_demo\/contact$/),
@@ -110,56 +111,3 @@ function dashboardUrls(pages: Page[]): string[] {
   return pages.map((page) => page.url()).filter((url) => url.startsWith(DASHBOARD_URL));
 }
 
-interface CdpNode {
-  nodeId: number;
-  localName?: string;
-  children?: CdpNode[];
-  shadowRoots?: (CdpNode & { shadowRootType?: string })[];
-  contentDocument?: CdpNode;
-}
-
-interface ClosedUi {
-  /** The shadow root's mode as DevTools reports it ('open', 'closed'), or null when there is none. */
-  mode: string | null;
-  chatText: string | null;
-  /** The Chat button's centre in viewport coordinates. */
-  chatCenter: { x: number; y: number } | null;
-  toast: { ok: boolean; text: string } | null;
-}
-
-/** Reads the extension's UI through the DevTools protocol, which sees closed shadow roots. */
-async function closedUi(cdp: CDPSession): Promise<ClosedUi> {
-  const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
-  const host = findNode(root, (node) => node.localName === 'crm-chat-bridge');
-  const shadow = host?.shadowRoots?.find((candidate) => candidate.shadowRootType !== 'user-agent');
-  if (!shadow) return { mode: null, chatText: null, chatCenter: null, toast: null };
-  const inShadow = async (selector: string) => ((await cdp.send('DOM.querySelector', { nodeId: shadow.nodeId, selector })) as { nodeId: number }).nodeId;
-  const html = async (nodeId: number) => ((await cdp.send('DOM.getOuterHTML', { nodeId })) as { outerHTML: string }).outerHTML;
-  const textOf = (markup: string) => markup.replace(/<[^>]*>/g, '').trim();
-
-  const chat = await inShadow('[data-ccb="chat"]');
-  let chatCenter: ClosedUi['chatCenter'] = null;
-  if (chat) {
-    await cdp.send('DOM.scrollIntoViewIfNeeded', { nodeId: chat });
-    const { model } = (await cdp.send('DOM.getBoxModel', { nodeId: chat })) as { model: { content: number[] } };
-    const [x1 = 0, y1 = 0, , , x3 = 0, y3 = 0] = model.content;
-    chatCenter = { x: (x1 + x3) / 2, y: (y1 + y3) / 2 };
-  }
-  const toastNode = await inShadow('[data-ccb="toast"]');
-  const toastText = toastNode ? await inShadow('[data-ccb="toast"] .ccb-toast-text') : 0;
-  return {
-    mode: shadow.shadowRootType ?? null,
-    chatText: chat ? textOf(await html(chat)) : null,
-    chatCenter,
-    toast: toastNode ? { ok: (await html(toastNode)).includes('data-ok="true"'), text: toastText ? textOf(await html(toastText)) : '' } : null,
-  };
-}
-
-function findNode(node: CdpNode, match: (node: CdpNode) => boolean): CdpNode | undefined {
-  if (match(node)) return node;
-  for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? []), ...(node.contentDocument ? [node.contentDocument] : [])]) {
-    const found = findNode(child, match);
-    if (found) return found;
-  }
-  return undefined;
-}

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page, type Worker } from '@playwright/test';
-import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, type ToastState, UI_HOST } from './types';
+import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
 
 /** The dev-hosts build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
 export const CHROME_EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'chrome-mv3');
@@ -31,6 +31,7 @@ export async function launchWithExtension(extensionDir = CHROME_EXTENSION_DIR): 
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      `--host-resolver-rules=${TEST_CRM_HOSTS.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`,
     ],
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -90,9 +91,9 @@ export class ChromiumDriver implements ExtensionDriver {
     });
   }
 
-  async popupFor(target: DriverPage): Promise<DriverPage> {
-    const url = target.url();
-    const tabId = (await this.browserTabs()).find((tab) => tab.url === url)?.id;
+  async popupFor(target: DriverPage | number): Promise<DriverPage> {
+    const url = typeof target === 'number' ? undefined : target.url();
+    const tabId = typeof target === 'number' ? target : (await this.browserTabs()).find((tab) => tab.url === url)?.id;
     if (tabId === undefined) throw new Error(`no tab shows ${url}`);
     return this.newPage(`chrome-extension://${this.launched.id}/popup.html?tabId=${tabId}`);
   }
@@ -131,6 +132,10 @@ export class ChromiumPage implements DriverPage {
   async clickLink(text: string): Promise<void> {
     await this.page.bringToFront();
     await this.page.getByRole('link', { name: text, exact: true }).click();
+  }
+  async click(selector: string): Promise<void> {
+    await this.page.bringToFront();
+    await this.page.locator(selector).first().click();
   }
   async goBack(): Promise<void> {
     await this.page.goBack();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
-import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, type ToastState, UI_HOST } from './types';
+import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
 
 /** The dev-hosts Firefox build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
 export const FIREFOX_EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'firefox-mv2');
@@ -63,7 +63,13 @@ export class FirefoxDriver implements ExtensionDriver {
       headless: true,
       // WebDriver BiDi refuses to navigate to moz-extension: pages without it (test-only flag).
       args: ['--remote-allow-system-access'],
-      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [geckoId(extensionDir)]: uuid }) },
+      extraPrefsFirefox: {
+        'extensions.webextensions.uuids': JSON.stringify({ [geckoId(extensionDir)]: uuid }),
+        'network.dns.localDomains': TEST_CRM_HOSTS.join(','),
+        // Firefox's own switch for answering optional-permission requests without the doorhanger, which no
+        // automation protocol can click: the agent's "Allow" click in our popup is then the whole grant.
+        'extensions.webextOptionalPermissionPrompts': false,
+      },
     });
     try {
       await browser.installExtension(extensionDir);
@@ -146,9 +152,9 @@ export class FirefoxDriver implements ExtensionDriver {
     }, undefined);
   }
 
-  async popupFor(target: DriverPage): Promise<DriverPage> {
-    const url = target.url();
-    const tabId = (await this.browserTabs()).find((tab) => tab.url === url)?.id;
+  async popupFor(target: DriverPage | number): Promise<DriverPage> {
+    const url = typeof target === 'number' ? undefined : target.url();
+    const tabId = typeof target === 'number' ? target : (await this.browserTabs()).find((tab) => tab.url === url)?.id;
     if (tabId === undefined) throw new Error(`no tab shows ${url}`);
     return this.openExtensionPage(`popup.html?tabId=${tabId}`);
   }
@@ -194,6 +200,15 @@ export class FirefoxPage implements DriverPage {
       await (button as ElementHandle<Element>).click();
     } finally {
       await button.dispose();
+    }
+  }
+  async click(selector: string): Promise<void> {
+    await this.page.bringToFront();
+    const element = await until(selector, () => this.page.$(`${selector}:not([disabled])`));
+    try {
+      await (element as ElementHandle<Element>).click();
+    } finally {
+      await element.dispose();
     }
   }
   async clickLink(text: string): Promise<void> {

@@ -27,6 +27,8 @@ export interface DriverPage {
    * would be: the buttons ignore clicks whose event is not trusted. Waits for the button to be enabled.
    */
   clickLeadAction(action: LeadAction): Promise<void>;
+  /** A real click on the first element matching `selector` (light DOM), once it is there and enabled. */
+  click(selector: string): Promise<void>;
   /** A real click on the link whose text is exactly `text` (in the CRM page), as an agent opens a record. */
   clickLink(text: string): Promise<void>;
   /** The browser's own Back / Forward (not the page's history API). */
@@ -56,8 +58,11 @@ export interface ExtensionDriver {
    * rule wait for it first, as an agent's browser has it long before the agent opens the CRM.
    */
   ruleScriptMatches(): Promise<string[]>;
-  /** The extension's popup as it describes `page` (popup.html?tabId=), loaded in a tab of its own. */
-  popupFor(page: DriverPage): Promise<DriverPage>;
+  /**
+   * The extension's popup as it describes `page` (popup.html?tabId=), loaded in a tab of its own. A tab id
+   * instead of a page: for a page whose address the browser hides from the extension (a site it may not run on).
+   */
+  popupFor(page: DriverPage | number): Promise<DriverPage>;
   /** Replaces the agent's options in extension storage, as saving the options page does. */
   configure(options: Record<string, unknown>): Promise<void>;
   /** A new tab, loaded. */
@@ -74,6 +79,13 @@ export interface ExtensionDriver {
   frontTabUrl(): Promise<string | null>;
   close(): Promise<void>;
 }
+
+/**
+ * Test CRMs on their own host names: `crm-a.test`, `crm-b.test`, … resolve to this machine (Chromium's
+ * --host-resolver-rules, Firefox's network.dns.localDomains), so an admin rule can name a site the extension has no
+ * permission for until the agent allows it, as a company's own CRM host is.
+ */
+export const TEST_CRM_HOSTS = ['crm-a.test', 'crm-b.test'] as const;
 
 /** The shadow-root host the content script mounts on lead pages (components/mount-in-shadow.tsx). */
 export const UI_HOST = 'crm-chat-bridge';
