@@ -1,8 +1,15 @@
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { resolveConfig, TOKEN_ENV, USAGE, UsageError } from '../lib/provisioning/options';
 import { provision } from '../lib/provisioning/provision';
+import { SecretMasker } from '../lib/provisioning/secrets';
 
 // npm run provision -- users.csv [options]; see docs/provisioning.md.
+
+// Everything this script prints goes through the masker (lib/provisioning/secrets.ts): the token is known
+// from the start, and provision() adds each password it generates.
+const masker = new SecretMasker();
+masker.add(process.env[TOKEN_ENV]);
+const printError = (text: string) => console.error(masker.mask(text));
 
 const OPTIONS = {
   'api-url': { type: 'string' },
@@ -24,7 +31,7 @@ const OPTIONS = {
 } as const;
 
 function usageError(message: string): never {
-  console.error(`provision: ${message}\n\n${USAGE}`);
+  console.error(`provision: ${masker.mask(message)}\n\n${USAGE}`);
   process.exit(2);
 }
 
@@ -67,12 +74,12 @@ async function main(): Promise<number> {
     const result = await provision(
       config,
       { out: (line) => console.log(line), err: (line) => console.error(line), progress: process.stderr },
-      { signal: interrupt.signal },
+      { signal: interrupt.signal, masker },
     );
     return result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`provision: ${error.message}`);
+      printError(`provision: ${error.message}`);
       return 2;
     }
     throw error;
@@ -84,7 +91,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error('provision: unexpected error', error);
+    printError(`provision: unexpected error ${inspect(error)}`);
     process.exitCode = 1;
   },
 );

@@ -39,7 +39,8 @@ crm_user_id) and writes the extension's \`agents\` directory. Safe to run again:
 or found are never created twice.
 
 Connection (not needed for --dry-run):
-  --api-url URL              Saleschat API base URL, e.g. https://apis.saleschat.pro
+  --api-url URL              Saleschat API base URL, e.g. https://apis.saleschat.pro; https: only
+                             (http: only for localhost, 127.0.0.1 and [::1], e.g. the sandbox)
   --org ID                   Saleschat organisation id
   ${TOKEN_ENV}        environment variable holding the API token (never a flag: it would end up
                              in your shell history)
@@ -137,6 +138,10 @@ function integer(values: OptionValues, name: string, fallback: number, min: numb
   return value;
 }
 
+/** Where http: is allowed: the request never leaves the machine (URL.hostname keeps IPv6's brackets). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** https: only, so the ADMIN token is never sent in clear text; http: for loopback hosts (the sandbox). */
 function checkUrl(raw: string): string {
   let url: URL;
   try {
@@ -144,7 +149,13 @@ function checkUrl(raw: string): string {
   } catch {
     throw new UsageError(`--api-url is not a URL: ${raw} (expected e.g. https://apis.saleschat.pro)`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--api-url must be http(s), got ${raw}`);
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new UsageError(
+      `--api-url must use https: (over http: the API token would cross the network in clear text); ` +
+        `http: is accepted only for localhost, 127.0.0.1 and [::1] (the sandbox). Got ${raw}`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--api-url must be an https: URL, got ${raw}`);
   if (url.search || url.hash) throw new UsageError('--api-url must be the base URL, without ? or #');
   return url.toString().replace(/\/+$/, '');
 }

@@ -1,8 +1,16 @@
 import { closeSync, fchmodSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { csvLine } from './csv-cell';
 import type { RowResult } from './runner';
 import { writeFileAtomic } from './state';
 
-/** The files a run leaves behind: the per-row report, the agents fragment, and (only if asked) passwords. */
+/**
+ * The files a run leaves behind: the per-row report, the agents fragment, and (only if asked) passwords.
+ * Both CSVs go through csvLine (lib/provisioning/csv-cell.ts: quoting and the formula guard). The report and
+ * the agents file take a mask (lib/provisioning/secrets.ts) so no credential reaches them; the passwords
+ * file is the one place passwords are written, on purpose.
+ */
+
+export { csvLine } from './csv-cell';
 
 export const REPORT_COLUMNS = ['line', 'email', 'status', 'provider_user_id', 'error_code', 'error_message'] as const;
 
@@ -14,28 +22,25 @@ export interface AgentEntry {
   name?: string;
 }
 
-/** RFC 4180: quote when needed, double inner quotes; CRLF rows so Excel opens it as written. */
-export function csvLine(fields: readonly string[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
-}
+type Mask = (text: string) => string;
+const unmasked: Mask = (text) => text;
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-export function reportCsv(results: readonly RowResult[]): string {
+/** `mask` is applied to every cell (the provider's error text may quote a credential). */
+export function reportCsv(results: readonly RowResult[], mask: Mask = unmasked): string {
   const sorted = [...results].sort((a, b) => a.line - b.line);
   return [
     csvLine(REPORT_COLUMNS),
     ...sorted.map((result) =>
-      csvLine([
-        String(result.line),
-        result.email,
-        result.status,
-        result.providerUserId ?? '',
-        result.errorCode ?? '',
-        result.errorMessage ?? '',
-      ]),
+      csvLine(
+        [
+          String(result.line),
+          result.email,
+          result.status,
+          result.providerUserId ?? '',
+          result.errorCode ?? '',
+          result.errorMessage ?? '',
+        ].map(mask),
+      ),
     ),
   ].join('');
 }
@@ -56,12 +61,13 @@ export function agentsFragment(results: readonly RowResult[]): AgentEntry[] {
   return entries.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
 }
 
-export function writeReport(path: string, results: readonly RowResult[]): void {
-  writeFileAtomic(path, reportCsv(results));
+export function writeReport(path: string, results: readonly RowResult[], mask: Mask = unmasked): void {
+  writeFileAtomic(path, reportCsv(results, mask));
 }
 
-export function writeAgentsFragment(path: string, entries: readonly AgentEntry[]): void {
-  writeFileAtomic(path, `${JSON.stringify(entries, null, 2)}\n`);
+/** `mask` sees the whole JSON text: it must only replace known values (SecretMasker.maskKnown) to keep it JSON. */
+export function writeAgentsFragment(path: string, entries: readonly AgentEntry[], mask: Mask = unmasked): void {
+  writeFileAtomic(path, mask(`${JSON.stringify(entries, null, 2)}\n`));
 }
 
 /**

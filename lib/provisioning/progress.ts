@@ -16,6 +16,21 @@ export interface ProgressStream {
   isTTY?: boolean;
 }
 
+/**
+ * `stream` with `mask` applied to everything written to it (lib/provisioning/secrets.ts); the rest of the
+ * stream (isTTY, columns) is what cli-progress asks of it.
+ */
+export function maskedStream(stream: ProgressStream & { columns?: number }, mask: (text: string) => string): ProgressStream & { columns?: number } {
+  return {
+    isTTY: stream.isTTY === true,
+    get columns() {
+      return stream.columns;
+    },
+    write: (chunk: string, ...rest: unknown[]) =>
+      (stream.write as (chunk: string, ...rest: unknown[]) => unknown)(typeof chunk === 'string' ? mask(chunk) : chunk, ...rest),
+  };
+}
+
 export function createProgress(total: number, stream: ProgressStream): Progress {
   const counts = { created: 0, existed: 0, failed: 0 };
   const count = (result: RowResult) => {

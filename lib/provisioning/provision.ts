@@ -3,12 +3,19 @@ import { CsvFileError, type InvalidRow, readAgentsCsv } from './csv';
 import type { ProvisionConfig } from './options';
 import { UsageError } from './options';
 import { type AgentEntry, agentsFragment, PasswordsFile, writeAgentsFragment, writeReport } from './output';
-import { createProgress, type ProgressStream } from './progress';
+import { generatePassword } from './password';
+import { createProgress, maskedStream, type ProgressStream } from './progress';
 import { createProvisioningApi, type ProvisioningApi } from './provider';
 import { planProvisioning, type RowResult, type RowStatus, runProvisioning } from './runner';
+import { SecretMasker } from './secrets';
 import { StateFileError, StateStore } from './state';
 
-/** One provisioning run from a checked configuration: read, create, write the three files, summarise. */
+/**
+ * One provisioning run from a checked configuration: read, create, write the three files, summarise.
+ * The API token and every generated password are registered with a SecretMasker before they are used, and
+ * every line printed (out, err, progress), every row result handed out and every file written except the
+ * passwords file goes through it.
+ */
 
 export interface ProvisionIo {
   /** The summary and dry-run listing (stdout). */
@@ -24,14 +31,16 @@ export interface ProvisionDeps {
   newPassword?: () => string;
   /** Replaces the HTTP API entirely (unit tests). */
   api?: ProvisioningApi;
-  /** Each row that needed work, as it finishes. */
+  /** Each row that needed work, as it finishes (masked). */
   onResult?: (result: RowResult) => void;
+  /** The CLI's, so that what it prints outside a run (usage errors, crashes) is masked the same way. */
+  masker?: SecretMasker;
 }
 
 export interface ProvisionResult {
   exitCode: 0 | 1;
   dryRun: boolean;
-  /** Every CSV row, invalid ones included, in file order. */
+  /** Every CSV row, invalid ones included, in file order; texts masked. */
   results: RowResult[];
   counts: Record<RowStatus, number>;
   idUnknown: number;
@@ -44,8 +53,22 @@ export interface ProvisionResult {
 
 const LISTED_PROBLEMS = 50;
 
-export async function provision(config: ProvisionConfig, io: ProvisionIo, deps: ProvisionDeps = {}): Promise<ProvisionResult> {
+export async function provision(config: ProvisionConfig, rawIo: ProvisionIo, deps: ProvisionDeps = {}): Promise<ProvisionResult> {
   const started = performance.now();
+  const masker = deps.masker ?? new SecretMasker();
+  masker.add(config.connection?.apiToken);
+  const mask = (text: string) => masker.mask(text);
+  const maskKnown = (text: string) => masker.maskKnown(text);
+  const io: ProvisionIo = {
+    out: (line) => rawIo.out(mask(line)),
+    err: (line) => rawIo.err(mask(line)),
+    progress: maskedStream(rawIo.progress, mask),
+  };
+  const maskResult = (result: RowResult): RowResult => ({
+    ...result,
+    ...(result.errorCode === undefined ? {} : { errorCode: mask(result.errorCode) }),
+    ...(result.errorMessage === undefined ? {} : { errorMessage: mask(result.errorMessage) }),
+  });
   let text: string;
   try {
     text = readFileSync(config.csvPath, 'utf8');
@@ -56,14 +79,14 @@ export async function provision(config: ProvisionConfig, io: ProvisionIo, deps: 
   let state: StateStore;
   try {
     csv = readAgentsCsv(text);
-    state = StateStore.open(config.statePath, { orgId: config.orgId, apiUrl: config.apiUrl });
+    state = StateStore.open(config.statePath, { orgId: config.orgId, apiUrl: config.apiUrl }, undefined, maskKnown);
   } catch (error) {
     if (error instanceof CsvFileError) throw new UsageError(`${config.csvPath}: ${error.message}`);
     if (error instanceof StateFileError) throw new UsageError(error.message);
     throw error;
   }
   if (csv.ignoredColumns.length > 0) io.err(`note: ignoring column(s) ${csv.ignoredColumns.join(', ')}`);
-  const invalidResults = csv.invalid.map(invalidResult);
+  const invalidResults = csv.invalid.map(invalidResult).map(maskResult);
   listProblems(io, 'invalid row', invalidResults);
 
   if (config.dryRun) {
@@ -84,7 +107,9 @@ export async function provision(config: ProvisionConfig, io: ProvisionIo, deps: 
   if (!connection && !deps.api) throw new UsageError('missing connection settings');
   const counter = { requests: 0 };
   const api = deps.api ?? createProvisioningApi(connection as NonNullable<typeof connection>, counter, deps.fetchImpl);
+  // The passwords file is the one output that holds passwords, on purpose: only when --passwords-out asks.
   const passwords = config.passwordsPath ? PasswordsFile.open(config.passwordsPath) : undefined;
+  const generate = deps.newPassword ?? (() => generatePassword());
   const pending = csv.rows.filter((row) => !state.get(row.email)).length;
   const progress = createProgress(pending, io.progress);
   let run: Awaited<ReturnType<typeof runProvisioning>>;
@@ -96,11 +121,16 @@ export async function provision(config: ProvisionConfig, io: ProvisionIo, deps: 
       askPasswordChange: config.askPasswordChange,
       retry: config.retry,
       ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.newPassword ? { newPassword: deps.newPassword } : {}),
+      // Known to the masker before it is sent: a provider error quoting it is masked from the first answer on.
+      newPassword: () => {
+        const password = generate();
+        masker.add(password);
+        return password;
+      },
       onCreated: (email, password) => passwords?.add(email, password),
       onResult: (result) => {
         progress.tick(result);
-        deps.onResult?.(result);
+        deps.onResult?.(maskResult(result));
       },
     });
   } finally {
@@ -109,7 +139,7 @@ export async function provision(config: ProvisionConfig, io: ProvisionIo, deps: 
   }
   state.save();
 
-  const results = [...run.results, ...invalidResults].sort((a, b) => a.line - b.line);
+  const results = [...run.results.map(maskResult), ...invalidResults].sort((a, b) => a.line - b.line);
   const summary = summarise(results, {
     dryRun: false,
     requests: counter.requests,
@@ -117,8 +147,8 @@ export async function provision(config: ProvisionConfig, io: ProvisionIo, deps: 
     started,
     interrupted: run.interrupted,
   });
-  writeReport(config.reportPath, results);
-  writeAgentsFragment(config.agentsPath, summary.agents);
+  writeReport(config.reportPath, results, mask);
+  writeAgentsFragment(config.agentsPath, summary.agents, maskKnown);
 
   listProblems(
     io,

@@ -34,15 +34,23 @@ export class StateStore {
     readonly path: string,
     private readonly data: StateFile,
     private readonly now: () => Date,
+    private readonly mask: (value: string) => string,
   ) {}
 
   /**
    * A missing file is an empty state. A corrupt one, or one written for another org, stops the run: guessing
-   * would mean creating users again (or recording ids from the wrong org).
+   * would mean creating users again (or recording ids from the wrong org). `mask` sees each id the provider
+   * hands over before it is kept (SecretMasker.maskKnown: a credential echoed as an id never lands on disk);
+   * per id, not per write, since the whole file is rewritten after every user.
    */
-  static open(path: string, target: { orgId: string; apiUrl: string }, now: () => Date = () => new Date()): StateStore {
+  static open(
+    path: string,
+    target: { orgId: string; apiUrl: string },
+    now: () => Date = () => new Date(),
+    mask: (value: string) => string = (value) => value,
+  ): StateStore {
     if (!existsSync(path)) {
-      return new StateStore(path, { version: 1, ...target, updatedAt: now().toISOString(), users: {} }, now);
+      return new StateStore(path, { version: 1, ...target, updatedAt: now().toISOString(), users: {} }, now, mask);
     }
     let raw: unknown;
     try {
@@ -60,7 +68,7 @@ export class StateStore {
         `state file ${path} belongs to org ${parsed.data.orgId}, not ${target.orgId}; use --state to pick another file`,
       );
     }
-    return new StateStore(path, parsed.data, now);
+    return new StateStore(path, parsed.data, now, mask);
   }
 
   get orgId(): string {
@@ -78,7 +86,7 @@ export class StateStore {
   /** Records and persists at once: the next thing that can happen is a crash. */
   record(email: string, providerUserId: string, source: StateEntry['source']): void {
     const at = this.now().toISOString();
-    this.data.users[email] = { providerUserId, source, at };
+    this.data.users[email] = { providerUserId: this.mask(providerUserId), source, at };
     this.data.updatedAt = at;
     this.save();
   }

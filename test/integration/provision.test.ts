@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../lib/provisioning/options';
 import { type ProvisionResult, provision } from '../../lib/provisioning/provision';
 import type { RowResult } from '../../lib/provisioning/runner';
@@ -221,6 +223,118 @@ describe('provisioning 1,000 agents against the sandbox', () => {
     ].join('\n');
     for (const { password } of passwords.slice(0, 50)) expect(elsewhere).not.toContain(password);
     assertSummary(run2.result);
+  });
+});
+
+describe('credentials and spreadsheets (security review)', () => {
+  // Shaped like a generated password; fixed so that the sandbox's fault can quote it.
+  const PASSWORD = 'Kq7#Tz9!mW4^pX2_vR8%';
+  const root = resolve(import.meta.dirname, '../..');
+  let safeDir: string;
+
+  beforeAll(() => {
+    safeDir = mkdtempSync(join(tmpdir(), 'ccb-provision-safe-'));
+  });
+  afterAll(() => rmSync(safeDir, { recursive: true, force: true }));
+
+  const readReport = (path: string) => parse(readFileSync(path), { columns: true }) as Array<Record<string, string>>;
+
+  it('masks a provider error that quotes the token and the password: screen, report and every other file', async () => {
+    await control('POST', 'reset', { data: true });
+    await control('POST', 'faults', [
+      {
+        endpoint: 'createUser',
+        status: 400,
+        body: { error_code: 4000042, error_message: `password ${PASSWORD} rejected`, error_description: `caller ${TOKEN} (${encodeURIComponent(PASSWORD)})` },
+      },
+    ]);
+    const csvPath = join(safeDir, 'echo.csv');
+    writeFileSync(csvPath, 'email,first_name,last_name\nmallory@example.test,Mallory,Echo\ntrent@example.test,Trent,Fine\n');
+    const passwordsPath = join(safeDir, 'echo.passwords.csv');
+    const config = resolveConfig(
+      { 'api-url': sandbox.url, org: 'org_demo', concurrency: '1', 'retry-base-ms': '5', 'passwords-out': passwordsPath },
+      [csvPath],
+      { SALESCHAT_API_TOKEN: TOKEN },
+    );
+    const lines: string[] = [];
+    const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line), progress: { write: (chunk: string) => lines.push(chunk) } };
+    // Anything written to the process's own stdout/stderr during the run is captured too.
+    const stdout = vi.spyOn(process.stdout, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    let result: ProvisionResult;
+    try {
+      result = await provision(config, io, { newPassword: () => PASSWORD });
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const written = [...stdout.mock.calls, ...stderr.mock.calls].map((call) => String(call[0]));
+
+    // The fault did quote what was sent: this password, by this token.
+    const sent = ((await control('GET', 'requests')) as RequestLogEntry[]).filter((entry) => entry.endpoint === 'createUser');
+    expect(sent.map((entry) => (entry.body as { password: string }).password)).toEqual([PASSWORD, PASSWORD]);
+    const masked = 'Saleschat error 4000042 password [redacted] rejected: caller [redacted] ([redacted])';
+    expect(result.results.map((row) => [row.email, row.status, row.errorMessage])).toEqual([
+      ['mallory@example.test', 'failed', masked],
+      ['trent@example.test', 'created', undefined],
+    ]);
+    expect(lines).toContain(`line 2 (mallory@example.test): failed: ${masked}`);
+    const report = readReport(join(safeDir, 'echo.provision-report.csv'));
+    expect(report[0]).toMatchObject({ email: 'mallory@example.test', status: 'failed', error_code: '4000042', error_message: masked });
+
+    const everywhere = [
+      ...lines,
+      ...written,
+      readFileSync(join(safeDir, 'echo.provision-report.csv'), 'utf8'),
+      readFileSync(join(safeDir, 'echo.agents.json'), 'utf8'),
+      readFileSync(join(safeDir, 'echo.provision-state.json'), 'utf8'),
+    ].join('\n');
+    for (const secret of [TOKEN, PASSWORD, encodeURIComponent(PASSWORD)]) expect(everywhere).not.toContain(secret);
+    // The one place a password is written: the file the operator asked for, for the user created.
+    expect(readFileSync(passwordsPath, 'utf8')).toBe(`email,password\r\ntrent@example.test,${PASSWORD}\r\n`);
+  });
+
+  it('the CLI over http://127.0.0.1: masks the echoed token on stdout/stderr, escapes formula cells in the report', { timeout: 30_000 }, async () => {
+    await control('POST', 'reset', { data: true });
+    await control('POST', 'faults', [{ endpoint: 'createUser', status: 400, body: { error_code: 4000043, error_message: `token ${TOKEN} refused` } }]);
+    const csvPath = join(safeDir, 'cli.csv');
+    writeFileSync(
+      csvPath,
+      [
+        'email,first_name,last_name',
+        'echo@example.test,Echo,Token',
+        '-dash@example.test,"=HYPERLINK(""http://evil.example"",""x"")",Dash',
+        '=1+2@evil,=2+3,Formula',
+        '',
+      ].join('\n'),
+    );
+    expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const { SALESCHAT_API_TOKEN: _drop, ...inherited } = process.env;
+    const args = ['scripts/provision.ts', csvPath, '--api-url', sandbox.url, '--org', 'org_demo', '--concurrency', '1', '--retry-base-ms', '5'];
+    const run = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env: { ...inherited, SALESCHAT_API_TOKEN: TOKEN } }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+
+    // Accepted (http: to a loopback host), and run: one failed row, so exit code 1.
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('created  1');
+    expect(run.stderr).toContain('line 2 (echo@example.test): failed: Saleschat error 4000043 token [redacted] refused');
+    expect(`${run.stdout}\n${run.stderr}`).not.toContain(TOKEN);
+
+    const reportPath = join(safeDir, 'cli.provision-report.csv');
+    const text = readFileSync(reportPath, 'utf8');
+    expect(text).not.toContain(TOKEN);
+    expect(text).toContain("\r\n3,'-dash@example.test,created,");
+    expect(text).toContain("\r\n4,'=1+2@evil,invalid,,INVALID_ROW,");
+    expect(readReport(reportPath).map((row) => [row.line, row.email, row.status, row.error_message])).toEqual([
+      ['2', 'echo@example.test', 'failed', 'Saleschat error 4000043 token [redacted] refused'],
+      ['3', "'-dash@example.test", 'created', ''],
+      ['4', "'=1+2@evil", 'invalid', 'email is not a valid e-mail address'],
+    ]);
+    // The agents file is JSON, not a spreadsheet: the name is kept exactly as written.
+    const agents = JSON.parse(readFileSync(join(safeDir, 'cli.agents.json'), 'utf8')) as Array<Record<string, string>>;
+    expect(agents).toEqual([{ email: '-dash@example.test', providerUserId: expect.stringMatching(/^u_/), name: '=HYPERLINK("http://evil.example","x") Dash' }]);
   });
 });
 

@@ -44,6 +44,24 @@ describe('npm run provision', () => {
     expect(token.stderr).toContain('read from the SALESCHAT_API_TOKEN environment variable, not a flag');
   });
 
+  it('refuses an http: API URL other than a loopback host, with exit code 2', { timeout: 30_000 }, async () => {
+    const result = await cli([join(dir, 'users.csv'), '--api-url', 'http://apis.example', '--org', 'org_demo'], { SALESCHAT_API_TOKEN: 'tok-0123456789' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'provision: --api-url must use https: (over http: the API token would cross the network in clear text); ' +
+        'http: is accepted only for localhost, 127.0.0.1 and [::1] (the sandbox). Got http://apis.example',
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('masks the token in what it prints', { timeout: 30_000 }, async () => {
+    const token = 'tok-0123456789';
+    const result = await cli([join(dir, 'users.csv'), '--api-url', `http://apis.example/${token}`, '--org', 'org_demo'], { SALESCHAT_API_TOKEN: token });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Got http://apis.example/[redacted]');
+    expect(result.stderr).not.toContain(token);
+  });
+
   it('dry-runs without connection settings', { timeout: 30_000 }, async () => {
     const result = await cli([join(dir, 'users.csv'), '--dry-run']);
     expect(result.code).toBe(0);

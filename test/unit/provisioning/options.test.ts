@@ -71,6 +71,23 @@ describe('resolveConfig', () => {
     expect(dry.connection).toBeUndefined();
   });
 
+  it('sends the token over https: only; http: only to a loopback host', () => {
+    const https = resolveConfig({ ...connection, 'api-url': 'https://apis.saleschat.pro/' }, ['u.csv'], env);
+    expect(https.connection?.apiUrl).toBe('https://apis.saleschat.pro');
+    for (const url of ['http://127.0.0.1:4010', 'http://localhost:4010', 'http://LOCALHOST', 'http://[::1]:4010']) {
+      expect(resolveConfig({ ...connection, 'api-url': url }, ['u.csv'], env).connection?.apiUrl).toBe(url.replace('LOCALHOST', 'localhost'));
+    }
+    // Refused before anything else, in a dry run too: the same command without --dry-run would send the token.
+    for (const url of ['http://apis.example', 'http://apis.saleschat.pro', 'http://127.0.0.2:4010', 'http://localhost.example', 'http://[::2]']) {
+      for (const dryRun of [false, true]) {
+        expect(usage(() => resolveConfig({ ...connection, 'api-url': url, 'dry-run': dryRun }, ['u.csv'], env))).toBe(
+          '--api-url must use https: (over http: the API token would cross the network in clear text); ' +
+            `http: is accepted only for localhost, 127.0.0.1 and [::1] (the sandbox). Got ${url}`,
+        );
+      }
+    }
+  });
+
   it.each([
     [{}, [], /name the CSV file/],
     [{}, ['a.csv', 'b.csv'], /expected one CSV file/],
@@ -78,7 +95,7 @@ describe('resolveConfig', () => {
     [{ concurrency: 'four' }, ['u.csv'], /--concurrency must be a whole number/],
     [{ 'timeout-ms': '10' }, ['u.csv'], /--timeout-ms must be between 1000/],
     [{ 'api-url': 'apis.saleschat.pro' }, ['u.csv'], /--api-url is not a URL/],
-    [{ 'api-url': 'ftp://x' }, ['u.csv'], /must be http/],
+    [{ 'api-url': 'ftp://x' }, ['u.csv'], /--api-url must be an https: URL/],
     [{ 'lookup-path': '/v1/user' }, ['u.csv'], /must start with \/ and contain \{EMAIL\}/],
     [{ 'ask-password-change': true, 'no-ask-password-change': true }, ['u.csv'], /contradict/],
     [{ state: '' }, ['u.csv'], /--state needs a value/],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentEntrySchema } from '../../../lib/config/schema';
+import { csvCell, escapeFormula, FORMULA_START_CHARACTERS } from '../../../lib/provisioning/csv-cell';
 import { agentsFragment, csvLine, PasswordsFile, reportCsv, writeAgentsFragment } from '../../../lib/provisioning/output';
 import type { RowResult } from '../../../lib/provisioning/runner';
 
@@ -40,6 +41,60 @@ describe('report', () => {
 
   it('quotes fields with separators, quotes, line breaks or edge spaces', () => {
     expect(csvLine(['a', 'b,c', 'd"e', 'f\ng', ' h', ''])).toBe('a,"b,c","d""e","f\ng"," h",\r\n');
+  });
+});
+
+describe('CSV formula escaping (OWASP CSV injection)', () => {
+  it.each([
+    ['=1+2', "'=1+2"],
+    ['+1+2', "'+1+2"],
+    ['-1+2', "'-1+2"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\t=1+2', "'\t=1+2"],
+    ['\r=1+2', "'\r=1+2"],
+  ])('prefixes %j with a single quote', (value, escaped) => {
+    expect(escapeFormula(value)).toBe(escaped);
+  });
+
+  it('covers exactly = + - @ tab and carriage return', () => {
+    expect([...FORMULA_START_CHARACTERS].sort()).toEqual(['\t', '\r', '+', '-', '=', '@'].sort());
+  });
+
+  it('leaves every other value unchanged', () => {
+    for (const value of ['', 'ada@example.com', 'Ada', 'u_5c6722243870e133', '4090001', 'a=b', "'quoted", ' =1', 'x-y', 'Saleschat error -1']) {
+      expect(escapeFormula(value)).toBe(value);
+    }
+    expect(csvLine(['2', 'ada@example.com', 'created', 'u_1', '', ''])).toBe('2,ada@example.com,created,u_1,,\r\n');
+  });
+
+  it('quotes the escaped cell as CSV requires, and a CSV reader gets the escaped value back', () => {
+    expect(csvCell('=HYPERLINK("http://evil.example","x")')).toBe('"\'=HYPERLINK(""http://evil.example"",""x"")"');
+    expect(csvCell('-2,3')).toBe('"\'-2,3"');
+    expect(csvCell('\tcmd')).toBe('"\'\tcmd"');
+    expect(csvCell('\r=1')).toBe('"\'\r=1"');
+    expect(csvCell('@x')).toBe("'@x");
+    const values = ['=1+2', '+1', '-1', '@a', '\t=x', '\r=x', 'plain', 'a,b', 'say "hi"'];
+    expect(parse(csvLine(values))).toEqual([values.map(escapeFormula)]);
+  });
+
+  it('is applied to every report cell and to the passwords file', () => {
+    const text = reportCsv([{ line: 2, email: '-ann@example.com', status: 'failed', errorCode: '-1', errorMessage: '=cmd|"/C calc"!A0' }]);
+    expect(text.split('\r\n')[1]).toBe(`2,'-ann@example.com,failed,,'-1,"'=cmd|""/C calc""!A0"`);
+    const path = join(dir, 'passwords.csv');
+    const file = PasswordsFile.open(path);
+    file.add('+ann@example.com', 'Pw-1=x');
+    file.close();
+    expect(readFileSync(path, 'utf8')).toBe("email,password\r\n'+ann@example.com,Pw-1=x\r\n");
+  });
+
+  it('masks every report cell and the agents file with the given mask', () => {
+    const mask = (text: string) => text.replaceAll('SECRET-VALUE', '[redacted]');
+    const text = reportCsv([{ line: 2, email: 'a@example.com', status: 'failed', errorCode: 'SECRET-VALUE', errorMessage: 'echo SECRET-VALUE' }], mask);
+    expect(text).toContain('2,a@example.com,failed,,[redacted],echo [redacted]\r\n');
+    expect(text).not.toContain('SECRET-VALUE');
+    const path = join(dir, 'agents.json');
+    writeAgentsFragment(path, [{ email: 'a@example.com', providerUserId: 'SECRET-VALUE' }], mask);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual([{ email: 'a@example.com', providerUserId: '[redacted]' }]);
   });
 });
 

@@ -36,6 +36,14 @@ describe('StateStore', () => {
     expect(readdirSync(dir)).toEqual(['state.json']);
   });
 
+  it('passes every id through the mask before keeping it', () => {
+    const path = join(dir, 'state.json');
+    const store = StateStore.open(path, target, fixedNow, (value) => value.replaceAll('tok-0123456789', '[redacted]'));
+    store.record('a@example.com', 'tok-0123456789', 'created');
+    expect(store.get('a@example.com')?.providerUserId).toBe('[redacted]');
+    expect(readFileSync(path, 'utf8')).not.toContain('tok-0123456789');
+  });
+
   it('does not mistake inherited object keys for users', () => {
     const store = StateStore.open(join(dir, 'state.json'), target);
     expect(store.get('constructor')).toBeUndefined();
