@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import type { LeadReading } from '../lib/crm/profile';
 import type { ActionOutcome, Lead } from '../lib/messaging';
+import { refuseHiddenClick } from './visible-click';
 
 export interface LeadActionsProps {
   /**
@@ -23,7 +24,8 @@ const SUCCESS_TOAST_MS = 6000;
 /**
  * The Chat and Login buttons and their toast, for one record page: a navigation to another record mounts a
  * new one, so a busy state, a toast and its Retry always belong to the lead they were for. Clicks must be
- * trusted: a page script calling `click()` or dispatching a synthetic event cannot make the extension act.
+ * trusted: a page script calling `click()` or dispatching a synthetic event cannot make the extension act. And
+ * they must be seen: a real click on buttons the page made invisible or covered does nothing (visible-click.ts).
  * All text is rendered as text (Preact escapes it), never as HTML: lead names come from the CRM page.
  */
 export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
@@ -32,7 +34,7 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
   const hideTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const run = async (kind: Kind, event: MouseEvent) => {
-    if (!event.isTrusted || busy) return;
+    if (!event.isTrusted || busy || refuseHiddenClick(event.currentTarget as Element, event)) return;
     clearTimeout(hideTimer.current);
     setBusy(kind);
     setToast(null);
@@ -112,10 +114,15 @@ export function noAnswerOutcome(error: unknown): ActionOutcome {
   };
 }
 
+/**
+ * Every `:host` declaration is !important: SHADOW_HOST_RESET (mount-in-shadow.tsx) resets the host with an
+ * important `all: initial`, which would beat a normal declaration of ours as it beats the page's.
+ */
 export const LEAD_ACTIONS_CSS = `
-:host { all: initial; display: inline-block; vertical-align: middle; margin: 0 4px; }
-:host([data-ccb-floating]) { position: fixed; right: 16px; bottom: 16px; z-index: 2147483646; margin: 0;
-  padding: 6px; border-radius: 8px; background: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+:host { display: inline-block !important; vertical-align: middle !important; margin: 0 4px !important; }
+:host([data-ccb-floating]) { position: fixed !important; right: 16px !important; bottom: 16px !important; z-index: 2147483646 !important;
+  margin: 0 !important; padding: 6px !important; border-radius: 8px !important; background: #fff !important;
+  box-shadow: 0 4px 14px rgba(0,0,0,.25) !important; }
 :host([data-ccb-floating]) .ccb-toast { bottom: 72px; }
 .ccb { display: inline-flex; gap: 6px; font: 13px/1.3 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .ccb-button { font: inherit; font-weight: 600; padding: 5px 12px; border-radius: 4px; border: 1px solid #0b7a52; cursor: pointer; }
