@@ -3,6 +3,8 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
 export default defineConfig({
   plugins: [WxtVitest()],
+  // As in the test and demo builds (wxt.config.ts): the sandbox provider is plain http on loopback.
+  define: { 'import.meta.env.CCB_ALLOW_LOOPBACK': JSON.stringify('true') },
   test: {
     environment: 'node',
     include: ['test/unit/**/*.test.{ts,tsx}', 'test/sandbox/**/*.test.ts', 'test/integration/**/*.test.ts'],

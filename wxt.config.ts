@@ -43,7 +43,13 @@ export default defineConfig({
     plugins: [preact()],
     // The injected UI's shadow root is closed in release builds and open only in this test flavour, so the
     // e2e automation can read inside it (components/mount-in-shadow.tsx explains).
-    define: { 'import.meta.env.CCB_SHADOW_MODE': JSON.stringify(devHosts ? 'open' : 'closed') },
+    // CCB_ALLOW_LOOPBACK: provider URLs may be plain http on loopback (the local sandbox) in the test flavour and
+    // when a build is made for a test of its own (CCB_ALLOW_LOOPBACK=1, e.g. the fleet e2e); release builds send
+    // the token over https only (lib/config/schema.ts).
+    define: {
+      'import.meta.env.CCB_SHADOW_MODE': JSON.stringify(devHosts ? 'open' : 'closed'),
+      'import.meta.env.CCB_ALLOW_LOOPBACK': JSON.stringify(String(devHosts || process.env.CCB_ALLOW_LOOPBACK === '1')),
+    },
   }),
   manifest: ({ browser }) => ({
     name: 'CRM Chat Bridge',

@@ -103,6 +103,10 @@ export const SettingsViewSchema = z.object({
   sources: z.record(z.string(), ConfigSourceSchema),
   locked: z.array(z.string()),
   problems: z.array(z.object({ key: z.string(), source: z.string(), message: z.string() })),
+  /** Keys the agent may not set: policy's own, and those a policy token binds (lib/config/schema.ts TOKEN_BOUND_KEYS). */
+  adminOnly: z.array(z.string()),
+  /** The agent's own values that are not applied, and why. */
+  ignored: z.array(z.object({ key: z.string(), message: z.string() })),
   /** "••••1a2b" (a long token's last 4) or "••••••••" (a short one), or absent when no token is set. */
   apiTokenHint: z.optional(z.string()),
   agent: z.optional(
@@ -110,6 +114,10 @@ export const SettingsViewSchema = z.object({
   ),
   /** Why provider actions would refuse right now (missing or invalid required keys), or absent when ready. */
   notReady: z.optional(z.string()),
+  /** Whether content scripts can read each storage area (lib/background/storage-access.ts). */
+  storageAccess: z.optional(
+    z.record(z.string(), z.union([z.object({ state: z.literal('closed') }), z.object({ state: z.literal('open'), why: z.string() })])),
+  ),
   /** The outcome of the last provider exchange (Chat, Login, Test connection), for the popup. */
   lastProviderContact: z.optional(z.object({ ok: z.boolean(), message: text(1000), at: z.number() })),
 });
@@ -166,9 +174,10 @@ export const MappingImportResultSchema = z.union([
     message: text(1000),
     contacts: TransferCountsSchema,
     chatrooms: TransferCountsSchema,
-    assignments: TransferCountsSchema,
+    /** Assignments are never imported (lib/store/transfer.ts); how many the file had. */
+    assignmentsSkipped: z.number(),
     /** What disagreed (this browser's value was kept): the first ones, the counts are exact. */
-    conflicts: z.array(z.object({ table: z.enum(['contacts', 'chatrooms', 'assignments']), key: text(300), here: text(600), inFile: text(300) })),
+    conflicts: z.array(z.object({ table: z.enum(['contacts', 'chatrooms']), key: text(300), here: text(600), inFile: text(300) })),
   }),
   z.object({ ok: z.literal(false), message: text(1000) }),
 ]);

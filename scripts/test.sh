@@ -29,7 +29,9 @@ step "End-to-end builds (dev-hosts flavour) and tests in real Chromium and Firef
 CCB_DEV_HOSTS=1 build npx wxt build
 CCB_DEV_HOSTS=1 build npx wxt build -b firefox
 # The fleet flavour (all sites required, for self-hosted force-install): test/e2e/fleet.spec.ts packs it as a CRX.
-CCB_FLEET=1 build npx wxt build
+# CCB_ALLOW_LOOPBACK: its policy points at the sandbox's http://127.0.0.1 provider, which a real fleet build
+# (npm run build:fleet) refuses: provider URLs are https only.
+CCB_FLEET=1 CCB_ALLOW_LOOPBACK=1 build npx wxt build
 npx playwright test
 step "Benchmark smoke (exact counts only: provider round trips 2/1/1/0/1, content-script bytes under budget)"
 npm run --silent bench -- --smoke --no-build

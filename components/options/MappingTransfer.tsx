@@ -11,7 +11,7 @@ export interface MappingTransferApi {
  * Export / Import of this org's contact mappings, so an administrator can seed a team's browsers with the
  * contacts others created (a 409 on create then resolves from the mapping instead of asking for help).
  */
-export function MappingTransfer({ api }: { api: MappingTransferApi }) {
+export function MappingTransfer({ api, importAllowed }: { api: MappingTransferApi; importAllowed: boolean }) {
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
   const [conflicts, setConflicts] = useState<Extract<MappingImportResult, { ok: true }>['conflicts']>([]);
   const [busy, setBusy] = useState(false);
@@ -54,15 +54,21 @@ export function MappingTransfer({ api }: { api: MappingTransferApi }) {
       <p>
         Which Saleschat contact each CRM lead is. Export them from a browser that has them and import the file in the others, so
         no browser meets a contact it does not know. The file holds ids only, no token and no login links. Importing never
-        replaces a mapping this browser already has.
+        replaces a mapping this browser already has, never takes the file's assignments, and each imported contact is checked
+        with Saleschat at its first Chat.
       </p>
+      {!importAllowed && (
+        <p id="import-not-allowed" class="note">
+          Importing is turned off: your administrator allows it with <code>allowMappingImport</code>.
+        </p>
+      )}
       <div class="actions">
         <button type="button" id="export-mappings" onClick={exportFile} disabled={busy}>
           Export mappings
         </button>
         <label class="file-button">
           Import mappings{' '}
-          <input type="file" id="import-mappings" accept="application/json,.json" onChange={importFile} disabled={busy} />
+          <input type="file" id="import-mappings" accept="application/json,.json" onChange={importFile} disabled={busy || !importAllowed} />
         </label>
       </div>
       {status && (

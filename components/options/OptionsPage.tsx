@@ -47,7 +47,7 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
     const change: SettingsChange = {};
     const errors: Record<string, string> = {};
     for (const field of FIELDS) {
-      if (view.locked.includes(field.key)) continue;
+      if (view.adminOnly.includes(field.key)) continue;
       const text = drafts[field.key] ?? '';
       if (field.kind === 'secret' && text.trim() === '') continue; // empty keeps the stored token
       if (field.kind !== 'secret' && text === draftText(field, view)) continue;
@@ -99,7 +99,8 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
       )}
       <form onSubmit={save}>
         {FIELDS.map((field) => {
-          const locked = view.locked.includes(field.key);
+          const locked = view.adminOnly.includes(field.key);
+          const ignored = view.ignored.find((entry) => entry.key === field.key);
           const source = view.sources[field.key];
           const id = `field-${field.key}`;
           const common = {
@@ -143,6 +144,11 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
               <small id={`${id}-help`}>
                 {describeSource(field, view)} · {field.help}
               </small>
+              {ignored && (
+                <small class="error" data-ignored="true">
+                  {ignored.message}
+                </small>
+              )}
               {fieldErrors[field.key] && (
                 <small class="error" role="alert">
                   {fieldErrors[field.key]}
@@ -174,7 +180,8 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
           }}
         />
       )}
-      <MappingTransfer api={api} />
+      {view.storageAccess && <StorageAccessSection access={view.storageAccess} />}
+      <MappingTransfer api={api} importAllowed={view.values.allowMappingImport === true} />
       {report && (
         <section id="connection-report" data-ok={String(report.ok)}>
           <h2>{report.ok ? 'Connection works' : 'Connection problem'}</h2>
@@ -242,6 +249,22 @@ function RuleHostsSection({ view, grant }: { view: RuleHostsView; grant(origin: 
   );
 }
 
+/** Whether a CRM page's content script could read each storage area (where the policy's token lives: managed). */
+function StorageAccessSection({ access }: { access: NonNullable<SettingsView['storageAccess']> }) {
+  return (
+    <section id="storage-access">
+      <h2>Settings storage</h2>
+      <ul>
+        {Object.entries(access).map(([area, state]) => (
+          <li key={area} data-area={area} data-state={state.state}>
+            <code>storage.{area}</code>: {state.state === 'closed' ? 'closed to web pages and content scripts' : `readable by the extension's content scripts: ${state.why}`}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 interface AgentOption {
   email: string;
   name?: string;
@@ -272,6 +295,9 @@ function AgentPicker({ common, value, agents }: { common: Record<string, unknown
 /** Where the value comes from, and for a locked key whose policy value is invalid, what is used instead. */
 function describeSource(field: FieldSpec, view: SettingsView): string {
   const source = view.sources[field.key];
+  if (view.adminOnly.includes(field.key) && !view.locked.includes(field.key)) {
+    return `Only your administrator can set this (the API token comes from policy)${source === 'default' ? '; using the default' : ''}`;
+  }
   if (view.locked.includes(field.key)) {
     const invalid = view.problems.find((problem) => problem.key === field.key && problem.source === 'policy');
     if (!invalid) return 'Set by your administrator';

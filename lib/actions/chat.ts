@@ -12,7 +12,7 @@ import type { ActionOutcome, Lead } from '../messaging';
 import { bestPhoneE164 } from '../phone';
 import { ProviderError } from '../provider/errors';
 import { SingleFlight } from '../single-flight';
-import type { ChatJournalRow } from '../store/db';
+import type { ChatJournalRow, ContactRow } from '../store/db';
 import { lookUpContactId } from './contact-lookup';
 import type { AssignResult } from '../provider/responses';
 import type { ActionContext, ProviderApi } from './context';
@@ -126,7 +126,11 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   const orgId = provider.orgId;
   const crmId = lead.crmId.trim();
 
-  const { contact, journal: found } = await ctx.store.findLeadState(orgId, crmId, lead.recordId?.trim());
+  let client: ProviderApi | undefined;
+  const providerClient = () => (client ??= ctx.createClient(provider));
+  const state = await ctx.store.findLeadState(orgId, crmId, lead.recordId?.trim());
+  const contact = state.contact?.imported ? await checkImported(state.contact, ctx, providerClient) : state.contact;
+  const found = state.journal;
   const journal = found && isExpired(found, ctx.now()) ? undefined : found;
   const providerCrmId = journal?.providerCrmId ?? contact?.providerCrmId ?? crmId;
   if (providerCrmId.length > PROVIDER_FIELD_MAX) {
@@ -139,7 +143,7 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   await refuseTakeOver(me, known, lead, ctx);
 
   const entry = { orgId, crmId, attempts: journal?.attempts ?? 0, startedAt: journal?.startedAt ?? ctx.now(), ...differentCrmId(providerCrmId, crmId) };
-  const run: ChatRun = { lead, ctx, client: ctx.createClient(provider), me, entry, providerCrmId };
+  const run: ChatRun = { lead, ctx, client: providerClient(), me, entry, providerCrmId };
   if (!contact && known) await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: known, updatedAt: ctx.now() });
   const { contactId, assigned } = known ? await assignKnown(run, known) : await createAndAssign(run);
 
@@ -147,6 +151,26 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now());
   await ctx.showInDashboard(chatroomUrl(provider, values, { chatroomId, contactId, crmId: providerCrmId }), provider.providerDashboardUrl);
   return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId) };
+}
+
+/**
+ * A mapping from an imported file, before its first Chat (lib/store/transfer.ts). With the contact lookup
+ * configured, Saleschat is asked which contact holds the crm_id before anything is assigned: another contact,
+ * or none, drops the imported mapping and the Chat continues as for a lead this browser does not know. Without
+ * the lookup the assign is the check: a 404 drops it (assignKnown), an accepted assign confirms it (finishChat).
+ */
+async function checkImported(contact: ContactRow, ctx: ActionContext, client: () => ProviderApi): Promise<ContactRow | undefined> {
+  const template = ctx.config.values.contactLookupUrlTemplate;
+  if (!template) return contact;
+  const providerCrmId = contact.providerCrmId ?? contact.crmId;
+  const found = await lookUpContactId(client(), template, contact.orgId, providerCrmId);
+  if (found === contact.providerContactId) {
+    await ctx.store.confirmImportedContact(contact.orgId, contact.crmId);
+    const { imported: _imported, ...confirmed } = contact;
+    return confirmed;
+  }
+  await ctx.store.dropImportedContact(contact.orgId, contact.crmId);
+  return undefined;
 }
 
 /** Only rows whose crm_id differs from their key carry it (see ContactRow.providerCrmId). */

@@ -1,6 +1,7 @@
 import type { ProviderConfig, ResolvedConfig } from '../config/resolve';
 import type { SaleschatClient } from '../provider/client';
 import type { MappingStore } from '../store/mappings';
+import type { LoginLinkStore } from './login-links';
 
 export type ProviderApi = Pick<SaleschatClient, 'createContact' | 'assign' | 'magicLink' | 'lookup'>;
 
@@ -13,6 +14,8 @@ export interface ActionContext {
    */
   createClient(provider: ProviderConfig): ProviderApi;
   store: MappingStore;
+  /** Login links kept between clicks, only when magicLinkReuse allows it (lib/actions/login.ts). */
+  loginLinks: LoginLinkStore;
   /** Opens a URL in the single dashboard tab (reusing an open one). */
   showInDashboard(url: string, dashboardUrl: string): Promise<'reused' | 'opened'>;
   now(): number;

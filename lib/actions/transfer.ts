@@ -12,6 +12,8 @@ export interface TransferContext {
   orgId: string | undefined;
   store: MappingStore;
   now(): number;
+  /** allowMappingImport: a file decides which Saleschat contact a lead's Chat goes to, so it is the admin's call. */
+  importAllowed?: boolean;
 }
 
 const NO_ORG = 'Set the organisation id (orgId) first: mappings are kept per Saleschat organisation.';
@@ -32,7 +34,11 @@ export async function exportMappings(ctx: TransferContext): Promise<MappingExpor
   }
 }
 
+export const IMPORT_NOT_ALLOWED =
+  'Not imported: importing mappings is turned off (allowMappingImport). A mappings file decides which Saleschat contact each lead’s Chat goes to, so your administrator allows it.';
+
 export async function importMappings(json: string, ctx: TransferContext): Promise<MappingImportResult> {
+  if (ctx.importAllowed !== true) return { ok: false, message: IMPORT_NOT_ALLOWED };
   if (!ctx.orgId) return { ok: false, message: NO_ORG };
   let raw: unknown;
   try {
@@ -68,9 +74,11 @@ export async function importMappings(json: string, ctx: TransferContext): Promis
 function summary(report: ImportReport): string {
   const part = (label: string, counts: TransferCounts) =>
     `${label}: ${counts.added} added, ${counts.unchanged} unchanged, ${counts.conflicting} conflicting`;
-  const lines = [
-    `Imported. ${part('Contacts', report.contacts)}; ${part('chatrooms', report.chatrooms)}; ${part('assignments', report.assignments)}.`,
-  ];
+  const lines = [`Imported. ${part('Contacts', report.contacts)}; ${part('chatrooms', report.chatrooms)}.`];
+  if (report.assignmentsSkipped > 0) {
+    lines.push(`${plural(report.assignmentsSkipped, 'assignment')} in the file not imported: who holds a chat is learned from Saleschat, never from a file.`);
+  }
+  if (report.contacts.added > 0) lines.push('Each imported contact is checked with Saleschat at its first Chat.');
   if (report.conflicts.length > 0) {
     lines.push('Conflicts keep this browser’s value; check them in Saleschat.');
   }

@@ -3,10 +3,11 @@ import type { ActionContext } from '../actions/context';
 import { openChat, resumeJournal } from '../actions/chat';
 import { createDashboardTab, dashboardAccess } from '../actions/dashboard-tab';
 import { login } from '../actions/login';
+import { loginLinkStore } from '../actions/login-links';
 import { testConnection } from '../actions/test-connection';
 import { exportMappings, importMappings } from '../actions/transfer';
 import { loadConfig, saveAgentOptions } from '../config/agent-options';
-import { ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
+import { agentMayNotSet, ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
 import { EmptyRequestSchema, LeadSchema, LoginRequestSchema, MappingImportRequestSchema, SettingsChangeSchema, TabAccessRequestSchema } from '../messages';
 import type { ActionOutcome, SettingsView } from '../messaging';
@@ -18,6 +19,7 @@ import { type RuleHostsInput, serializedRuleSync, syncRuleContentScripts } from 
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { serveRoutes } from './routes';
 import { siteStates, tabAccess } from './site-access';
+import { closeStorageToContentScripts, type StorageAreaName, storageAccessItem } from './storage-access';
 import { activeCrmProfiles, pageSetup } from './page-setup';
 import { BUILT_IN_MATCHES } from '../crm/profiles';
 
@@ -26,10 +28,13 @@ import { BUILT_IN_MATCHES } from '../crm/profiles';
  * Every message is checked for its sender and validated before anything runs (routes.ts, one table).
  */
 export function startBackground(): void {
-  restrictStorageToExtension();
+  const storageClosed = closeStorageToContentScripts(chromeStorageAreas())
+    .then((access) => storageAccessItem.setValue(access))
+    .catch((error) => console.warn(redact(`CRM Chat Bridge: could not close storage to content scripts: ${String(error)}`)));
   const store = new MappingStore(new BridgeDatabase());
   // One per background context: Chat and Login share its lock, so together they open one tab.
   const dashboardTab = createDashboardTab(browser);
+  const loginLinks = loginLinkStore(browser.storage.session);
 
   const context = async (): Promise<ActionContext> => {
     const config = await loadConfig();
@@ -37,6 +42,7 @@ export function startBackground(): void {
       config,
       createClient: (provider) => createClient(provider, config),
       store,
+      loginLinks,
       showInDashboard: dashboardTab.show,
       now: Date.now,
     };
@@ -90,7 +96,13 @@ export function startBackground(): void {
           return report;
         },
       },
-      getSettings: { schema: EmptyRequestSchema, run: async () => settingsView(await loadConfig(), await lastProviderContactItem.getValue()) },
+      getSettings: {
+        schema: EmptyRequestSchema,
+        run: async () => {
+          await storageClosed;
+          return settingsView(await loadConfig(), await lastProviderContactItem.getValue(), await storageAccessItem.getValue());
+        },
+      },
       getRuleHosts: {
         schema: EmptyRequestSchema,
         run: async () => {
@@ -116,13 +128,16 @@ export function startBackground(): void {
       importMappings: {
         schema: MappingImportRequestSchema,
         invalid: () => ({ ok: false, message: 'Not imported: the options page sent no file text the extension can read.' }),
-        run: async (request) => importMappings(request.json, { orgId: await orgId(), store, now: Date.now }),
+        run: async (request) => {
+          const { values } = await loadConfig();
+          return importMappings(request.json, { orgId: values.orgId, store, now: Date.now, importAllowed: values.allowMappingImport === true });
+        },
       },
       saveSettings: {
         schema: SettingsChangeSchema,
         invalid: () => ({ ok: false, problems: [{ key: '*', message: 'malformed settings change' }] }),
         run: async (change) => {
-          const problems = await saveAgentOptions(change, (await loadConfig()).locked);
+          const problems = await saveAgentOptions(change, agentMayNotSet(await loadConfig()));
           return { ok: problems.length === 0, problems };
         },
       },
@@ -173,7 +188,11 @@ function createClient(provider: ProviderConfig, config: ResolvedConfig): Salesch
 const ACTION_RETRY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4000, actionBudgetMs: 20_000 } as const;
 
 /** The settings as the options page may see them: the token replaced by a hint of its last characters. */
-export function settingsView(config: ResolvedConfig, lastProviderContact: ProviderContact | null = null): SettingsView {
+export function settingsView(
+  config: ResolvedConfig,
+  lastProviderContact: ProviderContact | null = null,
+  storageAccess: SettingsView['storageAccess'] | null = null,
+): SettingsView {
   const { apiToken, ...values } = config.values;
   const agent = resolveAgent(config.values);
   let notReady: string | undefined;
@@ -187,11 +206,14 @@ export function settingsView(config: ResolvedConfig, lastProviderContact: Provid
     values,
     sources: config.sources,
     locked: config.locked,
+    adminOnly: agentMayNotSet(config),
+    ignored: config.ignored,
     problems: config.problems,
     ...(apiToken ? { apiTokenHint: tokenHint(apiToken) } : {}),
     ...(agent ? { agent } : {}),
     ...(notReady ? { notReady } : {}),
     ...(lastProviderContact ? { lastProviderContact } : {}),
+    ...(storageAccess ? { storageAccess } : {}),
   };
 }
 
@@ -204,12 +226,9 @@ export function tokenHint(token: string): string {
   return token.length >= TOKEN_HINT_MIN_LENGTH ? `••••${token.slice(-4)}` : '••••••••';
 }
 
-/**
- * Chromium lets an extension hide storage.local from content scripts (they can read it by default). The
- * agent's options hold the token, so do that where the browser supports it; Firefox has no such switch.
- */
-function restrictStorageToExtension(): void {
-  const local = (globalThis as { chrome?: { storage?: { local?: { setAccessLevel?: (o: object) => Promise<void> } } } }).chrome
-    ?.storage?.local;
-  local?.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' })?.catch(() => undefined);
+/** The browser's storage areas as Chrome exposes them (the polyfill hides setAccessLevel in Firefox, which has none). */
+function chromeStorageAreas(): Partial<Record<StorageAreaName, object | undefined>> {
+  const chromeStorage = (globalThis as { chrome?: { storage?: Record<string, object | undefined> } }).chrome?.storage;
+  const areas = chromeStorage ?? (browser.storage as unknown as Record<string, object | undefined>);
+  return { local: areas.local, sync: areas.sync, session: areas.session, managed: areas.managed };
 }

@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
 import { redact, rememberSecret } from '../redact';
 import { type ResolvedConfig, resolveConfig } from './resolve';
+import { BridgeDatabase } from '../store/db';
 import { type ConfigKey, ConfigSchema, CONFIG_KEYS } from './schema';
 
 /**
@@ -30,9 +31,32 @@ export async function readPolicy(): Promise<Record<string, unknown>> {
   }
 }
 
+let secretsDb: BridgeDatabase | undefined;
+/** The database holding the agent's secrets (one per background context; lib/store/db.ts `secrets`). */
+function secrets(): BridgeDatabase {
+  secretsDb ??= new BridgeDatabase();
+  return secretsDb;
+}
+
+/**
+ * The agent's own options with their token, which lives in the extension's IndexedDB, not in storage.local
+ * (content scripts can read storage.local in Firefox and in Chrome before 140). A token an older version (or
+ * a test harness) left in storage.local is moved there on first read.
+ */
+async function readAgentLayer(): Promise<Record<string, unknown>> {
+  const stored = await agentOptionsItem.getValue();
+  const { apiToken: leftover, ...options } = stored;
+  if (typeof leftover === 'string') {
+    await secrets().secrets.put({ name: 'apiToken', value: leftover });
+    await agentOptionsItem.setValue(options);
+  }
+  const token = (await secrets().secrets.get('apiToken'))?.value;
+  return token === undefined ? options : { ...options, apiToken: token };
+}
+
 /** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */
 export async function loadConfig(): Promise<ResolvedConfig> {
-  const [policy, agent] = await Promise.all([readPolicy(), agentOptionsItem.getValue()]);
+  const [policy, agent] = await Promise.all([readPolicy(), readAgentLayer()]);
   // The token as set in either layer (even one the schema refuses): masked in every message and log line.
   rememberSecret(policy.apiToken);
   rememberSecret(agent.apiToken);
@@ -50,7 +74,7 @@ export interface SaveProblem {
  * so the form never half-saves.
  */
 export async function saveAgentOptions(change: Record<string, unknown>, locked: readonly string[]): Promise<SaveProblem[]> {
-  const current = await agentOptionsItem.getValue();
+  const current = await readAgentLayer();
   const next: Record<string, unknown> = { ...current };
   const problems: SaveProblem[] = [];
   for (const [key, value] of Object.entries(change)) {
@@ -66,6 +90,10 @@ export async function saveAgentOptions(change: Record<string, unknown>, locked: 
       else problems.push({ key, message: parsed.error.issues.map((issue) => issue.message).join('; ') });
     }
   }
-  if (problems.length === 0) await agentOptionsItem.setValue(next);
+  if (problems.length > 0) return problems;
+  const { apiToken, ...options } = next;
+  if (typeof apiToken === 'string') await secrets().secrets.put({ name: 'apiToken', value: apiToken });
+  else await secrets().secrets.delete('apiToken');
+  await agentOptionsItem.setValue(options);
   return problems;
 }

@@ -27,7 +27,10 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
     description: 'Who is who at the provider: a list of {email, providerUserId, crmUserId?, name?}. npm run provision writes it.',
   },
   agentEmail: { title: 'Agent e-mail', description: "Which agents entry is this browser's agent (set per user, or chosen by the agent once)." },
-  agentProviderUserId: { title: 'Agent provider user id', description: "Direct override of the agent's Saleschat user id." },
+  agentProviderUserId: {
+    title: 'Agent provider user id',
+    description: "The agent's Saleschat user id, instead of agentEmail. Must be one of the agents directory's providerUserId values.",
+  },
   allowReassign: { title: 'Allow taking over chats', description: 'May Chat reassign a lead that another agent holds? Default true.' },
   defaultCountry: { title: 'Default country', description: 'ISO 3166-1 alpha-2 code (US, DE, IN…) for phone numbers written without a country code. Default US.' },
   requestTimeoutMs: { title: 'Request timeout (ms)', description: 'Per-request timeout to the provider, 1000–10000. Default 8000.' },
@@ -37,4 +40,22 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
   },
   crmProfiles: { title: 'Built-in CRM profiles', description: 'Which built-in CRM profiles are active (profile ids). Absent means all.' },
   crmRules: { title: 'CRM rules', description: 'Admin-defined lead detection for other CRMs (see docs/crm-rules.md).' },
+  agentSelfSelect: {
+    title: 'Agents pick themselves',
+    description:
+      'May an agent choose who they are from the agents directory in their own options? Default: true when the agent also enters the token, false when apiToken comes from policy (an agent who picks can pick anyone).',
+  },
+  agentFromBrowserProfile: {
+    title: 'Agent from the browser profile (Chrome)',
+    description: "The agent is the agents entry whose e-mail is the signed-in Chrome profile's (managed profiles). Default false.",
+  },
+  magicLinkReuse: {
+    title: 'Reuse login links',
+    description: 'Reuse a Saleschat login link until it expires instead of asking for a new one at each Login. Default false (whether links may be used twice is not documented).',
+  },
+  allowMappingImport: { title: 'Allow mapping import', description: 'May agents import a contact mappings file in the options page? Default false.' },
+  reassignWhenOwnerUnknown: {
+    title: 'Take over when the owner is unknown',
+    description: "With allowReassign false: what Chat does when the CRM page does not show the lead's owner: 'allow' (default) or 'refuse'.",
+  },
 };

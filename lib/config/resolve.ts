@@ -9,6 +9,7 @@ import {
   type ConfigKey,
   ConfigSchema,
   type PartialConfig,
+  TOKEN_BOUND_KEYS,
 } from './schema';
 
 /** Where a key's effective value came from. Precedence: policy > agent > default. */
@@ -26,6 +27,8 @@ export interface ResolvedConfig {
   /** Keys set in policy are locked: the agent cannot override them. */
   locked: ConfigKey[];
   problems: ConfigProblem[];
+  /** The agent's own values not applied, and why (TOKEN_BOUND_KEYS when the token comes from policy). */
+  ignored: { key: ConfigKey; message: string }[];
 }
 
 export interface ConfigLayers {
@@ -55,10 +58,13 @@ const LIST_ENTRY_SCHEMAS: Partial<Record<ConfigKey, z.ZodType>> = { agents: Agen
  * not falsiness.
  */
 export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
-  const resolved: ResolvedConfig = { values: {}, sources: {}, locked: [], problems: [] };
+  const resolved: ResolvedConfig = { values: {}, sources: {}, locked: [], problems: [], ignored: [] };
+  const policy = asRecord(layers.policy);
+  const agent = asRecord(layers.agent);
+  const policyToken = present(policy.apiToken);
   const sources: [Exclude<ConfigSource, 'default'>, Record<string, unknown>][] = [
-    ['policy', asRecord(layers.policy)],
-    ['agent', asRecord(layers.agent)],
+    ['policy', policy],
+    ['agent', policyToken ? withoutTokenBound(agent, policy, resolved) : agent],
   ];
 
   for (const [source, layer] of sources) {
@@ -97,7 +103,57 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
       resolved.sources[key] = 'default';
     }
   }
+  if (resolved.sources.agentSelfSelect === undefined) {
+    resolved.values.agentSelfSelect = !policyToken;
+    resolved.sources.agentSelfSelect = 'default';
+  }
+  requireKnownAgentId(resolved);
   return resolved;
+}
+
+const present = (value: unknown) => value !== undefined && value !== null;
+
+/**
+ * The agent's layer without the keys the policy token binds (TOKEN_BOUND_KEYS), each reported as ignored.
+ * agentEmail stays when the policy lets agents pick themselves (agentSelfSelect).
+ */
+function withoutTokenBound(agent: Record<string, unknown>, policy: Record<string, unknown>, resolved: ResolvedConfig): Record<string, unknown> {
+  const kept = { ...agent };
+  for (const key of TOKEN_BOUND_KEYS) {
+    if (!present(agent[key]) || present(policy[key])) continue;
+    if (key === 'agentEmail' && policy.agentSelfSelect === true) continue;
+    delete kept[key];
+    resolved.ignored.push({
+      key,
+      message:
+        key === 'agentEmail'
+          ? 'your own choice is ignored: your administrator sets the API token and does not let agents pick themselves (agentSelfSelect)'
+          : 'your own value is ignored: your administrator sets the API token, so where it goes and whom it acts for come from policy only',
+    });
+  }
+  return kept;
+}
+
+/**
+ * Keys the agent may not set in their own options: those policy sets (locked), and, when the token comes from
+ * policy, the keys it binds (agentEmail only when agents may pick themselves).
+ */
+export function agentMayNotSet(resolved: ResolvedConfig): ConfigKey[] {
+  if (resolved.sources.apiToken !== 'policy') return resolved.locked;
+  const bound = TOKEN_BOUND_KEYS.filter((key) => !(key === 'agentEmail' && resolved.values.agentSelfSelect === true));
+  return [...new Set([...resolved.locked, ...bound])];
+}
+
+/** agentProviderUserId must be someone in the directory: a free-form id would let anyone act as anyone. */
+function requireKnownAgentId(resolved: ResolvedConfig): void {
+  const id = resolved.values.agentProviderUserId;
+  if (id === undefined || (resolved.values.agents ?? []).some((agent) => agent.providerUserId === id)) return;
+  const source = resolved.sources.agentProviderUserId;
+  delete resolved.values.agentProviderUserId;
+  delete resolved.sources.agentProviderUserId;
+  if (source === 'policy' || source === 'agent') {
+    resolved.problems.push({ key: 'agentProviderUserId', source, message: `names ${id}, who is not in the agents directory` });
+  }
 }
 
 function parseEntries(key: ConfigKey, value: unknown): { valid: unknown[]; problems: { key: string; message: string }[] } | undefined {

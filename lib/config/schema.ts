@@ -9,12 +9,39 @@ import { CrmRuleSchema } from '../crm/rules/schema';
  * needed (`requireProviderSettings`), so one bad or missing key never hides the valid ones.
  */
 
+/**
+ * Whether provider URLs may be plain http on this machine's loopback (the local sandbox). Only builds made for
+ * tests and the demo allow it (CCB_ALLOW_LOOPBACK, see wxt.config.ts): a release build sends the token over
+ * TLS only.
+ */
+export const LOOPBACK_PROVIDER_ALLOWED = import.meta.env?.CCB_ALLOW_LOOPBACK === 'true';
+
+/** Why `url` may not carry the API token, or undefined. http is refused except on loopback where allowed. */
+export function insecureProviderUrl(url: string, allowLoopback = LOOPBACK_PROVIDER_ALLOWED): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol === 'https:') return undefined;
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+  if (parsed.protocol === 'http:' && loopback && allowLoopback) return undefined;
+  return 'must start with https:// (the API token and login links travel with it)';
+}
+
 const httpUrl = z
   .string()
   .trim()
   .url({ message: 'must be a full URL such as https://apis.saleschat.pro' })
-  .refine((value) => /^https?:\/\//i.test(value), { message: 'must start with http:// or https://' })
+  .refine((value) => /^https?:\/\//i.test(value), { message: 'must start with https://' })
   .transform((value) => value.replace(/\/+$/, ''));
+
+/** A URL the token or a login link goes to: https only (loopback http in test and demo builds). */
+const providerUrl = httpUrl.superRefine((value, ctx) => {
+  const problem = insecureProviderUrl(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const AgentEntrySchema = z.object({
   email: z.string().trim().toLowerCase().email({ message: 'must be an e-mail address' }),
@@ -28,8 +55,8 @@ export type AgentEntry = z.infer<typeof AgentEntrySchema>;
 export { CrmRuleSchema };
 
 export const ConfigSchema = z.object({
-  providerApiUrl: httpUrl,
-  providerDashboardUrl: httpUrl,
+  providerApiUrl: providerUrl,
+  providerDashboardUrl: providerUrl,
   chatroomUrlTemplate: z.string().trim().min(1),
   /** Where to send the agent when the provider assigned the chat but returned no chatroom id. */
   contactUrlTemplate: z.string().trim().min(1),
@@ -61,6 +88,19 @@ export const ConfigSchema = z.object({
   magicLinkLifetimeSeconds: z.number().int().min(10).max(86400),
   crmProfiles: z.array(z.enum(BUILT_IN_PROFILE_IDS, { message: `must be one of ${BUILT_IN_PROFILE_IDS.join(', ')}` })),
   crmRules: z.array(CrmRuleSchema),
+  /**
+   * May the agent pick themselves in the agents directory (agentEmail in their own options)? Default: yes
+   * when they also set the token themselves, no when the token comes from policy (docs/security.md).
+   */
+  agentSelfSelect: z.boolean(),
+  /** Chrome: the agent is the `agents` entry with the signed-in browser profile's e-mail. */
+  agentFromBrowserProfile: z.boolean(),
+  /** Reuse a login link until it expires (whether Saleschat allows it is not documented); default: never. */
+  magicLinkReuse: z.boolean(),
+  /** May this browser import a mappings file (options page)? Default: no. */
+  allowMappingImport: z.boolean(),
+  /** allowReassign false and the CRM page does not show whose lead it is: allow the Chat, or refuse it. */
+  reassignWhenOwnerUnknown: z.enum(['allow', 'refuse']),
 });
 
 export type ConfigKey = keyof typeof ConfigSchema.shape;
@@ -80,7 +120,33 @@ export const CONFIG_DEFAULTS = {
   magicLinkLifetimeSeconds: 300,
   // crmProfiles has no default on purpose: absent means every built-in profile is active.
   crmRules: [],
+  // agentSelfSelect has no fixed default: it depends on where the token comes from (resolveConfig).
+  agentFromBrowserProfile: false,
+  magicLinkReuse: false,
+  allowMappingImport: false,
+  reassignWhenOwnerUnknown: 'allow',
 } satisfies PartialConfig;
+
+/**
+ * Keys that decide where the API token goes and on whose behalf it acts. When the token comes from policy,
+ * these come from policy or defaults only: an agent's own value would let them send the organisation's token
+ * to a server of their choosing, or act as someone else (agentEmail: only with agentSelfSelect).
+ */
+export const TOKEN_BOUND_KEYS: readonly ConfigKey[] = [
+  'providerApiUrl',
+  'providerDashboardUrl',
+  'orgId',
+  'agentProviderUserId',
+  'agentEmail',
+  'agents',
+  'contactLookupUrlTemplate',
+  'agentSelfSelect',
+  'agentFromBrowserProfile',
+  'magicLinkReuse',
+  'allowMappingImport',
+  'allowReassign',
+  'reassignWhenOwnerUnknown',
+];
 
 /** Keys whose value is a credential: never sent to any page, never logged, shown masked. */
 export const SECRET_KEYS: readonly ConfigKey[] = ['apiToken'];

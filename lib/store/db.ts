@@ -11,15 +11,16 @@ type OrgKey = [string, string];
  * existing versions — never edit a shipped version — and add an upgrade test with data written by version n.
  */
 
-/** users: the agents of this browser (crm user id ↔ provider user id) and their cached magic link. */
+/**
+ * users: the agents of this browser (crm user id ↔ provider user id). Versions 1–3 also kept each agent's
+ * magic link here until it expired; version 4 deletes them (login links live only in the browser session now,
+ * lib/actions/login-links.ts).
+ */
 export interface AgentUserRow {
   orgId: string;
   providerUserId: string;
   crmUserId?: string;
   email?: string;
-  magicLink?: string;
-  /** Epoch ms. */
-  magicLinkExpiresAt?: number;
 }
 
 /**
@@ -42,6 +43,12 @@ export interface ContactRow {
    * the lead's identity, see MappingStore.adoptLegacy) and it stops matching any other.
    */
   legacy?: true;
+  /**
+   * Version 4: came from a mappings file and no Chat has confirmed it with the provider yet (see
+   * lib/actions/chat.ts: a lookup naming another contact or an assign 404 drops it, an accepted assign
+   * confirms it).
+   */
+  imported?: true;
 }
 
 /** contact_chatrooms: the chatroom the provider created for a contact. */
@@ -88,6 +95,16 @@ export interface ChatJournalRow {
   legacy?: true;
 }
 
+/**
+ * secrets (version 4): what the agent typed that must stay out of content scripts' reach (the API token they
+ * enter in direct mode without policy). storage.local is readable by content scripts in Firefox and in Chrome
+ * before 140; the extension origin's IndexedDB never is.
+ */
+export interface SecretRow {
+  name: 'apiToken';
+  value: string;
+}
+
 export const DATABASE_NAME = 'crm-chat-bridge';
 
 export class BridgeDatabase extends Dexie {
@@ -96,6 +113,7 @@ export class BridgeDatabase extends Dexie {
   contactChatrooms!: Table<ContactChatroomRow, OrgKey>;
   assignments!: Table<AssignmentRow, OrgKey>;
   journal!: Table<ChatJournalRow, OrgKey>;
+  secrets!: Table<SecretRow, SecretRow['name']>;
 
   constructor(name = DATABASE_NAME) {
     super(name);
@@ -118,6 +136,18 @@ export class BridgeDatabase extends Dexie {
         };
         await tx.table('contacts').toCollection().modify(markLegacy);
         await tx.table('journal').toCollection().modify(markLegacy);
+      });
+    // Version 4: a table for the agent's secrets, and no login link stays on disk.
+    this.version(4)
+      .stores({ secrets: 'name' })
+      .upgrade(async (tx) => {
+        await tx
+          .table('users')
+          .toCollection()
+          .modify((row: Record<string, unknown>) => {
+            delete row.magicLink;
+            delete row.magicLinkExpiresAt;
+          });
       });
   }
 }

@@ -1,5 +1,5 @@
 import type { Table } from 'dexie';
-import type { AgentUserRow, BridgeDatabase, ChatJournalRow, ContactRow } from './db';
+import type { BridgeDatabase, ChatJournalRow, ContactRow } from './db';
 import { type ImportReport, type MappingDocument, exportDocument, importDocument } from './transfer';
 
 /**
@@ -53,6 +53,23 @@ export class MappingStore {
     await this.db.transaction('rw', this.db.contactChatrooms, this.db.assignments, async () => {
       await this.db.contactChatrooms.delete([orgId, providerContactId]);
       await this.db.assignments.delete([orgId, providerContactId]);
+    });
+  }
+
+  /** An imported mapping Saleschat confirmed (lib/actions/chat.ts checkImported). */
+  async confirmImportedContact(orgId: string, crmId: string): Promise<void> {
+    await this.db.contacts.where('[orgId+crmId]').equals([orgId, crmId]).modify((row) => {
+      delete row.imported;
+    });
+  }
+
+  /** An imported mapping Saleschat contradicted: it goes, with the chatroom the same file brought for it. */
+  async dropImportedContact(orgId: string, crmId: string): Promise<void> {
+    await this.db.transaction('rw', [this.db.contacts, this.db.contactChatrooms, this.db.assignments], async () => {
+      const row = await this.db.contacts.get([orgId, crmId]);
+      if (!row?.imported) return;
+      await this.db.contacts.delete([orgId, crmId]);
+      await this.forgetContactDetails(orgId, row.providerContactId);
     });
   }
 
@@ -114,7 +131,7 @@ export class MappingStore {
     });
   }
 
-  /** The assign's outcome is recorded and the Chat's journal entry cleared, atomically. */
+  /** The assign's outcome is recorded, the Chat's journal entry cleared and an imported mapping confirmed, atomically. */
   async finishChat(
     orgId: string,
     crmId: string,
@@ -123,9 +140,12 @@ export class MappingStore {
     chatroomId: string | undefined,
     now: number,
   ): Promise<void> {
-    await this.db.transaction('rw', [this.db.contactChatrooms, this.db.assignments, this.db.journal], async () => {
+    await this.db.transaction('rw', [this.db.contacts, this.db.contactChatrooms, this.db.assignments, this.db.journal], async () => {
       await this.saveAssignment(orgId, providerContactId, providerUserId, chatroomId, now);
       await this.db.journal.delete([orgId, crmId]);
+      // Saleschat accepted the assign of this contact: an imported mapping of it is confirmed.
+      const contact = await this.db.contacts.get([orgId, crmId]);
+      if (contact?.imported && contact.providerContactId === providerContactId) await this.confirmImportedContact(orgId, crmId);
     });
   }
 
@@ -158,21 +178,6 @@ export class MappingStore {
 
   importMappings(orgId: string, document: MappingDocument): Promise<ImportReport> {
     return importDocument(this.db, orgId, document);
-  }
-
-  findAgentUser(orgId: string, providerUserId: string): Promise<AgentUserRow | undefined> {
-    return this.db.users.get([orgId, providerUserId]);
-  }
-
-  async saveMagicLink(orgId: string, providerUserId: string, magicLink: string, expiresAt: number): Promise<void> {
-    await this.db.transaction('rw', this.db.users, async () => {
-      const existing = await this.db.users.get([orgId, providerUserId]);
-      await this.db.users.put({ ...existing, orgId, providerUserId, magicLink, magicLinkExpiresAt: expiresAt });
-    });
-  }
-
-  async forgetMagicLink(orgId: string, providerUserId: string): Promise<void> {
-    await this.db.users.update([orgId, providerUserId], { magicLink: undefined, magicLinkExpiresAt: undefined });
   }
 }
 

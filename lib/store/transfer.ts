@@ -7,8 +7,10 @@ import type { BridgeDatabase, ContactRow } from './db';
  * assignees, as a versioned JSON document an administrator moves between browsers (options page → Export /
  * Import) so that a team's browsers know each other's contacts and never meet a 409 they cannot resolve.
  *
- * Only ids and timestamps: the users table (which caches magic links) is never exported, and the token is
- * not in the database at all.
+ * Only ids and timestamps: the users table is never exported, and neither the token nor a login link is in the
+ * database at all. Import takes contacts and chatrooms only (never assignments: who holds a lead is what
+ * allowReassign protects, and a file must not be able to say "it is mine"), and marks each contact imported
+ * until a Chat has confirmed it with the provider (lib/actions/chat.ts).
  */
 
 export const MAPPINGS_FORMAT = 'crm-chat-bridge/mappings';
@@ -42,7 +44,7 @@ export interface TransferCounts {
 }
 
 export interface ImportConflict {
-  table: 'contacts' | 'chatrooms' | 'assignments';
+  table: 'contacts' | 'chatrooms';
   /** The CRM id (contacts) or provider contact id (chatrooms, assignments) the two sides disagree on. */
   key: string;
   here: string;
@@ -52,7 +54,8 @@ export interface ImportConflict {
 export interface ImportReport {
   contacts: TransferCounts;
   chatrooms: TransferCounts;
-  assignments: TransferCounts;
+  /** The file's assignments, all left out (see above). */
+  assignmentsSkipped: number;
   conflicts: ImportConflict[];
 }
 
@@ -92,13 +95,13 @@ export async function exportDocument(db: BridgeDatabase, orgId: string, now: num
  * pointing a lead at another provider contact is exactly the duplicate-making mistake this guards against.
  */
 export async function importDocument(db: BridgeDatabase, orgId: string, document: MappingDocument): Promise<ImportReport> {
-  const report: ImportReport = { contacts: counts(), chatrooms: counts(), assignments: counts(), conflicts: [] };
+  const report: ImportReport = { contacts: counts(), chatrooms: counts(), assignmentsSkipped: document.assignments.length, conflicts: [] };
   const conflict = (entry: ImportConflict) => {
     report[entry.table].conflicting += 1;
     if (report.conflicts.length < MAX_LISTED_CONFLICTS) report.conflicts.push(entry);
   };
 
-  await db.transaction('rw', [db.contacts, db.contactChatrooms, db.assignments], async () => {
+  await db.transaction('rw', [db.contacts, db.contactChatrooms], async () => {
     for (const row of document.contacts) {
       const existing = await db.contacts.get([orgId, row.crmId]);
       if (existing) {
@@ -128,17 +131,6 @@ export async function importDocument(db: BridgeDatabase, orgId: string, document
       }
     }
 
-    for (const row of document.assignments) {
-      const existing = await db.assignments.get([orgId, row.providerContactId]);
-      if (!existing) {
-        await db.assignments.add({ orgId, providerContactId: row.providerContactId, providerUserId: row.providerUserId, assignedAt: row.assignedAt });
-        report.assignments.added += 1;
-      } else if (existing.providerUserId === row.providerUserId) {
-        report.assignments.unchanged += 1;
-      } else {
-        conflict({ table: 'assignments', key: row.providerContactId, here: existing.providerUserId, inFile: row.providerUserId });
-      }
-    }
   });
   return report;
 }
@@ -154,6 +146,7 @@ function importedContact(orgId: string, row: MappingDocument['contacts'][number]
     createdAt: row.createdAt,
     ...(providerCrmId ? { providerCrmId } : {}),
     ...(legacy ? { legacy: true as const } : {}),
+    imported: true,
   };
 }
 

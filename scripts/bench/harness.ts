@@ -33,7 +33,7 @@ const ARRIVAL_SLACK_MS = 2;
 
 /**
  * One Chromium with the dev-hosts build (CCB_OUT_DIR, as the e2e fixtures read it) configured as agent
- * Alice against one sandbox with a fixed latency per provider request.
+ * Alice (login links reused: magicLinkReuse) against one sandbox with a fixed latency per provider request.
  */
 export class Harness {
   private constructor(
@@ -54,10 +54,12 @@ export class Harness {
       const control = context.pages()[0] ?? (await context.newPage());
       const cdp = await context.newCDPSession(control);
       const harness = new Harness(sandbox, context, id, cdp, await clockOffset(control));
-      await worker.evaluate(async (options) => {
+      // Reuse on, so that the Login section can measure a kept link next to a new one.
+      const options = demoOptions(sandbox, { magicLinkReuse: true });
+      await worker.evaluate(async (agentOptions) => {
         const api = (globalThis as unknown as { chrome: { storage: { local: { set(items: object): Promise<void> } } } }).chrome;
-        await api.storage.local.set({ agentOptions: options });
-      }, demoOptions(sandbox));
+        await api.storage.local.set({ agentOptions });
+      }, options);
       await sandbox.call('POST', 'latency', { ms: latencyMs });
       return harness;
     } catch (error) {

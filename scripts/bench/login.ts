@@ -1,12 +1,11 @@
 import type { Page, Worker } from '@playwright/test';
-import { DATABASE_NAME } from '../../lib/store/db';
 import type { Harness } from './harness';
 import { comparedRow, type Measured, type Row } from './report';
 
 const DASHBOARD_HOME = /\/app\/?$/;
 
 /**
- * Login without a cached magic link (one provider call) and with one (none), click → dashboard loaded and
+ * Login without a kept magic link (one provider call) and with one (none; magicLinkReuse is on), click → dashboard loaded and
  * logged in, against the link fetched from Node and opened in a new tab (uncached) and the same link opened
  * in a new tab with no provider call (cached). Run 0 is a warm-up (counts checked, times dropped).
  */
@@ -39,35 +38,14 @@ async function assertLoggedInAsAlice(tab: Page): Promise<void> {
 }
 
 /**
- * Drops the cached magic links from the worker's database (what MappingStore.forgetMagicLink does, for every
- * agent), so the next Login has to ask the provider. Raw IndexedDB, opened without a version so that it
- * works whatever the schema's version; it refuses to create the database if the extension has not.
+ * Drops the kept login links from the worker's storage.session (lib/actions/login-links.ts), so that the next
+ * Login has to ask the provider.
  */
 async function forgetMagicLinks(worker: Worker): Promise<void> {
-  await worker.evaluate(
-    (name) =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open(name);
-        open.onupgradeneeded = () => open.transaction?.abort();
-        open.onerror = () => reject(open.error ?? new Error(`no database ${name}`));
-        open.onsuccess = () => {
-          const db = open.result;
-          const transaction = db.transaction('users', 'readwrite');
-          const cursor = transaction.objectStore('users').openCursor();
-          cursor.onsuccess = () => {
-            const row = cursor.result;
-            if (!row) return;
-            const { magicLink: _link, magicLinkExpiresAt: _expiry, ...rest } = row.value as Record<string, unknown>;
-            row.update(rest);
-            row.continue();
-          };
-          transaction.oncomplete = () => {
-            db.close();
-            resolve();
-          };
-          transaction.onerror = () => reject(transaction.error);
-        };
-      }),
-    DATABASE_NAME,
-  );
+  await worker.evaluate(async (prefix) => {
+    type Session = { get(keys: null): Promise<Record<string, unknown>>; remove(keys: string[]): Promise<void> };
+    const session = (globalThis as unknown as { chrome: { storage: { session: Session } } }).chrome.storage.session;
+    const kept = Object.keys(await session.get(null)).filter((key) => key.startsWith(prefix));
+    await session.remove(kept);
+  }, 'loginLink:');
 }

@@ -138,14 +138,15 @@ test.describe('Chat journal', () => {
 });
 
 test.describe('Mappings export / import (options page)', () => {
-  test('a browser without the mapping imports the exported file; its Chat then creates nothing', async ({ extension, sandbox }, testInfo) => {
+  test('a browser without the mapping imports the exported file (contacts, never assignments); its Chat confirms it and creates nothing', async ({ extension, sandbox }, testInfo) => {
+    await extension.configure(demoOptions(sandbox, { allowMappingImport: true }));
     const lead = await sandbox.addLead({ id: uniqueLeadId('MAP'), firstName: 'Map', lastName: 'Seed', phone: '+1 415 555 0180' });
     const crm = await extension.context.newPage();
     await crm.goto(sandbox.crmLeadUrl(lead.id));
     await leadActions(crm).chat.click();
     await expect(leadActions(crm).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
     const [contact] = await contactsFor(sandbox, lead.id);
-    // A cached login link must never reach the file.
+    // A login link must never reach the file.
     const login = await extension.context.newPage();
     await login.goto(sandbox.crmLeadUrl(lead.id));
     await leadActions(login).login.click();
@@ -171,16 +172,38 @@ test.describe('Mappings export / import (options page)', () => {
     for (const table of ['contacts', 'contactChatrooms', 'assignments']) await clearTable(options, table);
     await options.locator('#import-mappings').setInputFiles(file);
     await expect(options.locator('#mappings-status')).toHaveText(
-      'Imported. Contacts: 1 added, 0 unchanged, 0 conflicting; chatrooms: 1 added, 0 unchanged, 0 conflicting; assignments: 1 added, 0 unchanged, 0 conflicting.',
+      'Imported. Contacts: 1 added, 0 unchanged, 0 conflicting; chatrooms: 1 added, 0 unchanged, 0 conflicting. 1 assignment in the file not imported: who holds a chat is learned from Saleschat, never from a file. Each imported contact is checked with Saleschat at its first Chat.',
     );
+    expect(await rows(options, 'assignments')).toEqual([]);
+    expect(await rows(options, 'contacts')).toEqual([expect.objectContaining({ providerContactId: contact?.id, imported: true })]);
 
     await crm.reload();
     await leadActions(crm).chat.click();
     await expect(leadActions(crm).toast).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
     expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 2 });
+    expect(await rows(options, 'contacts')).toEqual([{ orgId: ORG, crmId: demoIdentity(lead.id), providerContactId: contact?.id, createdAt: expect.any(Number) }]);
   });
 
-  test('an import that disagrees with this browser keeps its value and lists the conflict', async ({ extension }, testInfo) => {
+  test('import is off unless allowMappingImport: the file picker is disabled, and the background refuses a file anyway', async ({ extension }, testInfo) => {
+    const options = await extensionPage(extension);
+    await expect(options.locator('#import-not-allowed')).toContainText('allowMappingImport');
+    await expect(options.locator('#import-mappings')).toBeDisabled();
+    const file = testInfo.outputPath('mappings.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ format: 'crm-chat-bridge/mappings', version: 2, orgId: ORG, exportedAt: '', contacts: [{ crmId: 'L-X', providerContactId: 'c_x', createdAt: 1 }], chatrooms: [], assignments: [] }),
+    );
+    // As a tampered options page would: the picker enabled by hand. The background still says no.
+    await options.locator('#import-mappings').evaluate((input: HTMLInputElement) => {
+      input.disabled = false;
+    });
+    await options.locator('#import-mappings').setInputFiles(file);
+    await expect(options.locator('#mappings-status')).toHaveText(/^Not imported: importing mappings is turned off \(allowMappingImport\)\./);
+    expect(await rows(options, 'contacts')).toEqual([]);
+  });
+
+  test('an import that disagrees with this browser keeps its value and lists the conflict', async ({ extension, sandbox }, testInfo) => {
+    await extension.configure(demoOptions(sandbox, { allowMappingImport: true }));
     const options = await extensionPage(extension);
     const file = testInfo.outputPath('other.json');
     const document = {

@@ -4,6 +4,7 @@ import { ProviderError, type ProviderErrorDetails, type ProviderErrorKind } from
 import type { AssignResult, MagicLink } from '../../lib/provider/responses';
 import { BridgeDatabase } from '../../lib/store/db';
 import { MappingStore } from '../../lib/store/mappings';
+import { memoryLoginLinks } from '../../lib/actions/login-links';
 
 export const NOW = Date.parse('2026-11-22T10:00:00Z');
 
@@ -90,6 +91,7 @@ export function makeContext(options: Record<string, unknown> = BASE_OPTIONS, sto
       return provider;
     },
     store,
+    loginLinks: memoryLoginLinks(),
     showInDashboard: async (url) => {
       ctx.opened.push(url);
       return 'opened';

@@ -4,12 +4,26 @@ import { resolveConfig } from '../../../lib/config/resolve';
 import type { ProviderError } from '../../../lib/provider/errors';
 import { BASE_OPTIONS, providerError } from '../helpers';
 
-function probe(answer: () => Promise<never> | Promise<{ url: string; expiresAt: number; expiryKnown: boolean }>, options: Record<string, unknown> = BASE_OPTIONS) {
+const NOT_FOUND = providerError('http', { status: 404, errorCode: 4040001, errorMessage: 'NOT_FOUND' });
+
+/**
+ * The provider as Test connection meets it: the magic-link probe (for a user that does not exist) and the
+ * user lookup by e-mail. Records what was asked, so a test can prove no real user's link was requested.
+ */
+function probe(
+  answer: () => Promise<never> | Promise<{ url: string; expiresAt: number; expiryKnown: boolean }>,
+  options: Record<string, unknown> = BASE_OPTIONS,
+  userByEmail: (path: string) => Promise<unknown> = async () => ({ user_id: 'u_alice', email: 'alice@example.com' }),
+) {
   const asked: string[] = [];
   const report = testConnection(resolveConfig({ agent: options }), () => ({
     magicLink: async (userId: string) => {
-      asked.push(userId);
+      asked.push(`magicLink ${userId}`);
       return answer();
+    },
+    lookup: async (endpoint: string, path: string) => {
+      asked.push(`${endpoint} ${path}`);
+      return userByEmail(path);
     },
   }));
   return { report, asked };
@@ -17,12 +31,28 @@ function probe(answer: () => Promise<never> | Promise<{ url: string; expiresAt: 
 const fail = (error: ProviderError) => () => Promise.reject(error) as Promise<never>;
 const labels = async (report: ReturnType<typeof probe>['report']) => (await report).checks.map((check) => `${check.ok ? '✓' : '✗'} ${check.label}`);
 
-describe('Test connection tells each failure apart', () => {
-  it('all good: reachable, token, org, agent', async () => {
-    const { report, asked } = probe(async () => ({ url: 'https://x.test/m', expiresAt: 1, expiryKnown: true }));
+describe('Test connection tells each failure apart, and never mints a real user’s login link', () => {
+  it('all good: the probe user is unknown (URL, token, org right), and the directory’s id is Saleschat’s for the agent’s e-mail', async () => {
+    const { report, asked } = probe(fail(NOT_FOUND));
     expect((await report).ok).toBe(true);
     expect(await labels(report)).toEqual(['✓ Provider reachable', '✓ API token', '✓ Organisation', '✓ Agent']);
-    expect(asked).toEqual(['u_alice']);
+    expect(asked).toEqual([`magicLink ${PROBE_USER_ID}`, 'getUserByEmail /v1/org/org_1/user?email=alice%40example.com']);
+  });
+
+  it('the directory names another user than Saleschat has for that e-mail', async () => {
+    const { report } = probe(fail(NOT_FOUND), BASE_OPTIONS, async () => ({ user_id: 'u_someone_else' }));
+    expect(await labels(report)).toEqual(['✓ Provider reachable', '✓ API token', '✓ Organisation', '✗ Agent']);
+    expect((await report).checks[3]?.detail).toContain('Saleschat says u_someone_else');
+  });
+
+  it('Saleschat has no user with the agent’s e-mail', async () => {
+    const { report } = probe(fail(NOT_FOUND), BASE_OPTIONS, async () => undefined);
+    expect((await report).checks[3]).toMatchObject({ label: 'Agent', ok: false, detail: expect.stringContaining('has no user alice@example.com') });
+  });
+
+  it('a provider that issues a link for a user that cannot exist is not Saleschat', async () => {
+    const { report } = probe(async () => ({ url: 'https://x.test/m', expiresAt: 1, expiryKnown: true }));
+    expect(await labels(report)).toEqual(['✗ Provider answer']);
   });
 
   it('unreachable URL', async () => {
@@ -40,8 +70,9 @@ describe('Test connection tells each failure apart', () => {
   });
 
   it('401: the token', async () => {
-    const { report } = probe(fail(providerError('http', { status: 401, errorCode: 4010001, errorMessage: 'UNAUTHENTICATED' })));
+    const { report, asked } = probe(fail(providerError('http', { status: 401, errorCode: 4010001, errorMessage: 'UNAUTHENTICATED' })));
     expect((await report).checks[1]).toEqual({ label: 'API token', ok: false, detail: 'Rejected (HTTP 401, 4010001 UNAUTHENTICATED). Check apiToken.' });
+    expect(asked).toEqual([`magicLink ${PROBE_USER_ID}`]);
   });
 
   it('403: wrong org', async () => {
@@ -50,17 +81,12 @@ describe('Test connection tells each failure apart', () => {
     expect((await report).checks[2]?.detail).toBe('The token may not act in organisation "org_1" (HTTP 403, 4030001 FORBIDDEN). Check orgId.');
   });
 
-  it('404 with a provider body for the agent: agent not in org', async () => {
-    const { report } = probe(fail(providerError('http', { status: 404, errorCode: 4040001, errorMessage: 'NOT_FOUND' })));
-    expect(await labels(report)).toEqual(['✓ Provider reachable', '✓ API token', '✓ Organisation', '✗ Agent']);
-  });
-
-  it('no agent chosen: probes with a dummy id, and a provider 404 proves token and org', async () => {
+  it('no agent identified: URL, token and org are still checked, the agent is named as missing', async () => {
     const { agentEmail: _omitted, ...options } = BASE_OPTIONS;
-    const { report, asked } = probe(fail(providerError('http', { status: 404, errorCode: 4040001, errorMessage: 'NOT_FOUND' })), options);
-    expect(asked).toEqual([PROBE_USER_ID]);
+    const { report, asked } = probe(fail(NOT_FOUND), options);
+    expect(asked).toEqual([`magicLink ${PROBE_USER_ID}`]);
     expect(await labels(report)).toEqual(['✓ Provider reachable', '✓ API token', '✓ Organisation', '✗ Agent']);
-    expect((await report).checks[3]?.detail).toContain('Not chosen yet');
+    expect((await report).checks[3]?.detail).toContain('Not identified yet');
   });
 
   it('404 without a provider body: not the Saleschat API', async () => {
@@ -81,7 +107,7 @@ describe('Test connection tells each failure apart', () => {
   });
 
   it('missing settings: no request, the missing keys named, invalid settings listed', async () => {
-    const { report, asked } = probe(async () => ({ url: 'x', expiresAt: 1, expiryKnown: true }), { orgId: 'org_1', requestTimeoutMs: 5 });
+    const { report, asked } = probe(fail(NOT_FOUND), { orgId: 'org_1', requestTimeoutMs: 5 });
     const result = await report;
     expect(asked).toEqual([]);
     expect(result.ok).toBe(false);

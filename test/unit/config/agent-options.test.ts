@@ -4,7 +4,27 @@ import { agentOptionsItem, loadConfig, readPolicy, saveAgentOptions } from '../.
 import { settingsView } from '../../../lib/background/main';
 
 describe('agent options (storage.local via fakeBrowser)', () => {
-  beforeEach(() => fakeBrowser.reset());
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    // The agent's token lives in the extension's IndexedDB, which fakeBrowser.reset does not clear.
+    await saveAgentOptions({ apiToken: null }, []);
+  });
+
+  it('the agent’s token is kept in the extension’s IndexedDB, never in storage.local (content scripts can read that)', async () => {
+    expect(await saveAgentOptions({ orgId: 'org_1', apiToken: 'typed-by-the-agent' }, [])).toEqual([]);
+    expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1' });
+    expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).not.toContain('typed-by-the-agent');
+    expect((await loadConfig()).values).toMatchObject({ orgId: 'org_1', apiToken: 'typed-by-the-agent' });
+    expect(await saveAgentOptions({ apiToken: null }, [])).toEqual([]);
+    expect((await loadConfig()).values.apiToken).toBeUndefined();
+  });
+
+  it('a token an older version left in storage.local is moved out on the first read', async () => {
+    await agentOptionsItem.setValue({ orgId: 'org_1', apiToken: 'left-by-an-older-version' });
+    expect((await loadConfig()).values.apiToken).toBe('left-by-an-older-version');
+    expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1' });
+    expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).not.toContain('left-by-an-older-version');
+  });
 
   it('saves valid values, normalised, and the effective config reads them', async () => {
     expect(await saveAgentOptions({ orgId: ' org_1 ', defaultCountry: 'de', requestTimeoutMs: 3000 }, [])).toEqual([]);

@@ -6,7 +6,8 @@ import { AGENTS, BASE_OPTIONS } from '../helpers';
 describe('resolveConfig', () => {
   it('applies defaults for unset keys and marks their source', () => {
     const resolved = resolveConfig({});
-    expect(resolved.values).toEqual(CONFIG_DEFAULTS);
+    // agentSelfSelect depends on where the token comes from: no policy token here, so the agent may pick.
+    expect(resolved.values).toEqual({ ...CONFIG_DEFAULTS, agentSelfSelect: true });
     expect(resolved.sources.providerApiUrl).toBe('default');
     expect(resolved.sources.orgId).toBeUndefined();
     expect(resolved.problems).toEqual([]);

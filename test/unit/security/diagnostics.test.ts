@@ -25,9 +25,9 @@ let spies: MockInstance[] = [];
 const consoleText = () => spies.flatMap((spy) => spy.mock.calls.map((call) => call.map(String).join(' '))).join('\n');
 
 /** A test context whose configuration came through the background's loadConfig, as in the extension. */
-async function backgroundContext(): Promise<TestContext> {
-  await fakeBrowser.storage.local.set({ agentOptions: { ...BASE_OPTIONS, apiToken: TOKEN } });
-  const ctx = makeContext({ ...BASE_OPTIONS, apiToken: TOKEN });
+async function backgroundContext(extra: Record<string, unknown> = {}): Promise<TestContext> {
+  await fakeBrowser.storage.local.set({ agentOptions: { ...BASE_OPTIONS, apiToken: TOKEN, ...extra } });
+  const ctx = makeContext({ ...BASE_OPTIONS, apiToken: TOKEN, ...extra });
   ctx.config = await loadConfig();
   return ctx;
 }
@@ -86,8 +86,8 @@ describe('outcomes shown on the CRM page', () => {
     expect(outcome).toEqual({ ok: false, message: `Something unexpected went wrong: Illegal URL: ${REDACTED}`, retryable: true });
   });
 
-  it('Login: a cached link is masked too, after a worker restart forgot every remembered value', async () => {
-    const ctx = await backgroundContext();
+  it('Login: a kept link (magicLinkReuse) is masked too, after a worker restart forgot every remembered value', async () => {
+    const ctx = await backgroundContext({ magicLinkReuse: true });
     ctx.provider.magicLinkResult = async () => ({ url: LINK, expiresAt: NOW + 900_000, expiryKnown: true });
     expect(await login(ctx)).toMatchObject({ ok: true });
     forgetSecrets();

@@ -29,14 +29,6 @@ describe('MappingStore (Dexie on fake-indexeddb)', () => {
     expect(await mappings.findChatroomId('org', 'c_1')).toBe('cr_1');
     expect(await mappings.findAssignee('org', 'c_1')).toBe('u_bob');
   });
-
-  it('caches and forgets magic links per agent', async () => {
-    const mappings = store();
-    await mappings.saveMagicLink('org', 'u_alice', 'https://x/m/1', 100);
-    expect(await mappings.findAgentUser('org', 'u_alice')).toEqual({ orgId: 'org', providerUserId: 'u_alice', magicLink: 'https://x/m/1', magicLinkExpiresAt: 100 });
-    await mappings.forgetMagicLink('org', 'u_alice');
-    expect((await mappings.findAgentUser('org', 'u_alice'))?.magicLink).toBeUndefined();
-  });
 });
 
 describe('the Chat journal', () => {

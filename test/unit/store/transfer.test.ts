@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportMappings, importMappings } from '../../../lib/actions/transfer';
+import { exportMappings, IMPORT_NOT_ALLOWED, importMappings } from '../../../lib/actions/transfer';
 import { MappingExportSchema, MappingImportResultSchema } from '../../../lib/messages';
 import { BridgeDatabase } from '../../../lib/store/db';
 import { MappingStore } from '../../../lib/store/mappings';
@@ -7,16 +7,15 @@ import { MAPPINGS_FORMAT, type MappingDocument } from '../../../lib/store/transf
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const newStore = () => new MappingStore(new BridgeDatabase(`transfer-${Math.random()}`));
-const ctx = (store: MappingStore, orgId: string | undefined = 'org_1') => ({ orgId, store, now: () => NOW });
+const ctx = (store: MappingStore, orgId: string | undefined = 'org_1') => ({ orgId, store, now: () => NOW, importAllowed: true });
 
-/** A browser that has worked a while: two leads, chatrooms, assignees, a cached magic link, another org. */
+/** A browser that has worked a while: two leads, chatrooms, assignees, another org. */
 async function usedBrowser(): Promise<MappingStore> {
   const store = newStore();
   await store.saveContact('org_1', 'L-1', 'c_1', 1);
   await store.saveContact('org_1', 'L-2', 'c_2', 2);
   await store.saveAssignment('org_1', 'c_1', 'u_alice', 'cr_1', 3);
   await store.saveAssignment('org_1', 'c_2', 'u_bob', undefined, 4);
-  await store.saveMagicLink('org_1', 'u_alice', 'https://app.test/app/magic/SECRET-LINK', NOW + 60_000);
   await store.saveContact('org_2', 'L-1', 'c_other_org', 5);
   return store;
 }
@@ -51,10 +50,9 @@ describe('export', () => {
     });
   });
 
-  it('never contains a magic link (or anything of the users table) or another org', async () => {
+  it('never contains anything of the users table or another org', async () => {
     const json = await exported(await usedBrowser());
     expect(json).not.toContain('magic');
-    expect(json).not.toContain('SECRET-LINK');
     expect(json).not.toContain('c_other_org');
   });
 
@@ -74,7 +72,7 @@ describe('import of identities (format 2) and of files made before them (format 
     expect(JSON.parse(json).contacts).toEqual([{ crmId: 'pipedrive:acme.pipedrive.com:1', providerContactId: 'c_1', createdAt: 1, providerCrmId: '1' }]);
     const to = newStore();
     expect(await importMappings(json, ctx(to))).toMatchObject({ ok: true });
-    expect(await to.findContact('org_1', 'pipedrive:acme.pipedrive.com:1')).toEqual({ orgId: 'org_1', crmId: 'pipedrive:acme.pipedrive.com:1', providerContactId: 'c_1', createdAt: 1, providerCrmId: '1' });
+    expect(await to.findContact('org_1', 'pipedrive:acme.pipedrive.com:1')).toEqual({ orgId: 'org_1', crmId: 'pipedrive:acme.pipedrive.com:1', providerContactId: 'c_1', createdAt: 1, providerCrmId: '1', imported: true });
   });
 
   it('a format-1 file (bare record ids) is imported as legacy rows, adopted by the first lead with that record id', async () => {
@@ -89,13 +87,13 @@ describe('import of identities (format 2) and of files made before them (format 
     });
     const store = newStore();
     expect(await importMappings(json, ctx(store))).toMatchObject({ ok: true });
-    expect(await store.findContact('org_1', '1234')).toEqual({ orgId: 'org_1', crmId: '1234', providerContactId: 'c_9', createdAt: 1, providerCrmId: '1234', legacy: true });
+    expect(await store.findContact('org_1', '1234')).toEqual({ orgId: 'org_1', crmId: '1234', providerContactId: 'c_9', createdAt: 1, providerCrmId: '1234', legacy: true, imported: true });
     expect((await store.findLeadState('org_1', 'hubspot:99:1234', '1234')).contact).toMatchObject({ providerContactId: 'c_9', providerCrmId: '1234' });
   });
 });
 
 describe('import', () => {
-  it('round trip: a fresh browser gets every row; importing again changes nothing', async () => {
+  it('round trip: a fresh browser gets every contact and chatroom (marked imported), never the assignments; importing again changes nothing', async () => {
     const json = await exported(await usedBrowser());
     const fresh = newStore();
     const first = await importMappings(json, ctx(fresh));
@@ -103,23 +101,41 @@ describe('import', () => {
     expect(first).toEqual({
       ok: true,
       message:
-        'Imported. Contacts: 2 added, 0 unchanged, 0 conflicting; chatrooms: 1 added, 0 unchanged, 0 conflicting; assignments: 2 added, 0 unchanged, 0 conflicting.',
+        'Imported. Contacts: 2 added, 0 unchanged, 0 conflicting; chatrooms: 1 added, 0 unchanged, 0 conflicting. 2 assignments in the file not imported: who holds a chat is learned from Saleschat, never from a file. Each imported contact is checked with Saleschat at its first Chat.',
       contacts: { added: 2, unchanged: 0, conflicting: 0 },
       chatrooms: { added: 1, unchanged: 0, conflicting: 0 },
-      assignments: { added: 2, unchanged: 0, conflicting: 0 },
+      assignmentsSkipped: 2,
       conflicts: [],
     });
-    expect(await fresh.findContact('org_1', 'L-2')).toEqual({ orgId: 'org_1', crmId: 'L-2', providerContactId: 'c_2', createdAt: 2 });
+    expect(await fresh.findContact('org_1', 'L-2')).toEqual({ orgId: 'org_1', crmId: 'L-2', providerContactId: 'c_2', createdAt: 2, imported: true });
     expect(await fresh.findChatroomId('org_1', 'c_1')).toBe('cr_1');
-    expect(await fresh.findAssignee('org_1', 'c_2')).toBe('u_bob');
-    expect(await exported(fresh)).toBe(json);
+    expect(await fresh.findAssignee('org_1', 'c_1')).toBeUndefined();
+    expect(await fresh.findAssignee('org_1', 'c_2')).toBeUndefined();
+    expect(JSON.parse(await exported(fresh))).toMatchObject({ contacts: JSON.parse(json).contacts, chatrooms: JSON.parse(json).chatrooms, assignments: [] });
 
     const again = await importMappings(json, ctx(fresh));
     expect(again).toMatchObject({
       contacts: { added: 0, unchanged: 2, conflicting: 0 },
       chatrooms: { added: 0, unchanged: 1, conflicting: 0 },
-      assignments: { added: 0, unchanged: 2, conflicting: 0 },
+      assignmentsSkipped: 2,
     });
+  });
+
+  it('is refused, changing nothing, unless allowMappingImport allows it', async () => {
+    const json = await exported(await usedBrowser());
+    const store = newStore();
+    expect(await importMappings(json, { ...ctx(store), importAllowed: false })).toEqual({ ok: false, message: IMPORT_NOT_ALLOWED });
+    expect(await importMappings(json, { orgId: 'org_1', store, now: () => NOW })).toEqual({ ok: false, message: IMPORT_NOT_ALLOWED });
+    expect(await store.findContact('org_1', 'L-1')).toBeUndefined();
+  });
+
+  it('an assignment naming the importing agent changes nothing (it would relax allowReassign)', async () => {
+    const here = newStore();
+    await here.saveContact('org_1', 'L-1', 'c_1', 1);
+    await here.saveAssignment('org_1', 'c_1', 'u_bob', 'cr_1', 1);
+    const document = { format: MAPPINGS_FORMAT, version: 2, orgId: 'org_1', exportedAt: '', contacts: [], chatrooms: [], assignments: [{ providerContactId: 'c_1', providerUserId: 'u_alice', assignedAt: 9 }] };
+    expect(await importMappings(JSON.stringify(document), ctx(here))).toMatchObject({ ok: true, assignmentsSkipped: 1 });
+    expect(await here.findAssignee('org_1', 'c_1')).toBe('u_bob');
   });
 
   it('merges, and never silently replaces a different mapping: conflicts keep this browser’s value and are listed', async () => {
@@ -132,12 +148,11 @@ describe('import', () => {
       ok: true,
       contacts: { added: 0, unchanged: 0, conflicting: 2 },
       chatrooms: { added: 0, unchanged: 0, conflicting: 1 },
-      assignments: { added: 1, unchanged: 0, conflicting: 1 },
+      assignmentsSkipped: 2,
       conflicts: [
         { table: 'contacts', key: 'L-1', here: 'c_mine', inFile: 'c_1' },
         { table: 'contacts', key: 'L-2', here: 'c_2 is CRM id L-9', inFile: 'c_2' },
         { table: 'chatrooms', key: 'c_1', here: 'cr_other', inFile: 'cr_1' },
-        { table: 'assignments', key: 'c_1', here: 'u_carol', inFile: 'u_alice' },
       ],
     });
     expect(result.message).toContain('Conflicts keep this browser’s value');

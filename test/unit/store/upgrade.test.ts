@@ -40,15 +40,17 @@ async function writeVersion1(name: string): Promise<void> {
 const asLegacy = <T extends { crmId: string }>(row: T) => ({ ...row, providerCrmId: row.crmId, legacy: true });
 
 describe('upgrading a version-1 database', () => {
-  it('keeps every row intact, adds the journal, marks contacts legacy, and the mapping queries and journal work on it', async () => {
+  it('keeps every mapping row intact, adds the journal, marks contacts legacy, drops stored login links, and the mapping queries and journal work on it', async () => {
     const name = `upgrade-${Math.random()}`;
     await writeVersion1(name);
 
     const db = new BridgeDatabase(name);
     await db.open();
-    expect(db.verno).toBe(3);
-    expect(db.tables.map((table) => table.name).sort()).toEqual(['assignments', 'contactChatrooms', 'contacts', 'journal', 'users']);
-    const expected: Record<string, object[]> = { ...V1_ROWS, contacts: V1_ROWS.contacts.map(asLegacy) };
+    expect(db.verno).toBe(4);
+    expect(db.tables.map((table) => table.name).sort()).toEqual(['assignments', 'contactChatrooms', 'contacts', 'journal', 'secrets', 'users']);
+    // Version 4 deletes the stored login links and keeps the rest of the agent's row.
+    const users = V1_ROWS.users.map(({ magicLink: _link, magicLinkExpiresAt: _expiry, ...rest }) => rest);
+    const expected: Record<string, object[]> = { ...V1_ROWS, users, contacts: V1_ROWS.contacts.map(asLegacy) };
     for (const [table, rows] of Object.entries(expected)) {
       expect(await db.table(table).toArray(), table).toEqual(expect.arrayContaining(rows));
       expect(await db.table(table).count(), table).toBe(rows.length);
@@ -58,7 +60,7 @@ describe('upgrading a version-1 database', () => {
     expect(await store.findContact('org_1', 'L-2')).toEqual(asLegacy(V1_ROWS.contacts[1] as (typeof V1_ROWS.contacts)[number]));
     expect(await store.findChatroomId('org_1', 'c_1')).toBe('cr_1');
     expect(await store.findAssignee('org_1', 'c_1')).toBe('u_alice');
-    expect((await store.findAgentUser('org_1', 'u_alice'))?.magicLink).toBe('https://app.test/m/1');
+    expect(JSON.stringify(await db.users.toArray())).not.toContain('/m/1');
     // The old secondary index still answers (export's conflict check uses it).
     expect(await db.contacts.where('[orgId+providerContactId]').equals(['org_2', 'c_9']).first()).toMatchObject(V1_ROWS.contacts[2] as object);
 
@@ -107,7 +109,7 @@ describe('upgrading a version-2 database (identities before namespacing)', () =>
     await writeVersion2(name);
     const db = new BridgeDatabase(name);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
     expect(await db.contacts.toArray()).toEqual(expect.arrayContaining(V2_CONTACTS.map(asLegacy)));
     expect(await db.journal.toArray()).toEqual(expect.arrayContaining(V2_JOURNAL.map(asLegacy)));
     expect(await db.contactChatrooms.get(['org_1', 'c_1'])).toMatchObject({ chatroomId: 'cr_1' });
