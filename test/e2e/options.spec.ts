@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, leadActions, ORG, test, TOKEN, uniqueLeadId } from './fixtures';
+import { demoOptions, expect, leadActions, ORG, test, TOKEN, uniqueLeadId } from './fixtures';
 
 async function openOptions(page: Page, extensionId: string) {
   await page.goto(`chrome-extension://${extensionId}/options.html`);
@@ -44,7 +44,7 @@ test.describe('Options page', () => {
 
     const report = await testConnection(page);
     await expect(report).toHaveAttribute('data-ok', 'true');
-    await expect(report).toContainText('✓ Agent: alice@example.com is a user of org_demo');
+    await expect(report).toContainText('✓ Agent: alice@example.com is Saleschat user u_alice in org_demo');
 
     const lead = await sandbox.addLead({ id: uniqueLeadId(), firstName: 'Ada', lastName: 'Lovelace', phone: '+1 415 555 0132' });
     const crm = await extension.context.newPage();
@@ -90,13 +90,23 @@ test.describe('Options page', () => {
       await expect(report).toContainText('✗ Organisation: The token may not act in organisation "org_other" (HTTP 403, 4030001 FORBIDDEN)');
     });
 
-    test('404: the agent is not a user of the org', async ({ extension }) => {
+    // The agent is checked by a user lookup by e-mail, never by minting a login link.
+    test('404: the agent is not a user of the org', async ({ extension, sandbox }) => {
+      await extension.configure(demoOptions(sandbox, { agents: [{ email: 'nobody@example.com', providerUserId: 'u_nobody' }], agentEmail: 'nobody@example.com' }));
       const page = await extension.context.newPage();
       await openOptions(page, extension.id);
-      await fill(page, { agentProviderUserId: 'u_nobody' });
       const report = await testConnection(page);
       await expect(report).toContainText('✓ Organisation');
-      await expect(report).toContainText('✗ Agent: Saleschat has no user u_nobody in org_demo');
+      await expect(report).toContainText('✗ Agent: Saleschat has no user nobody@example.com in org_demo');
+      expect((await sandbox.requests()).filter((request) => request.endpoint === 'magicLink' && request.status !== 404)).toEqual([]);
+    });
+
+    test('the directory names the agent with another user id than Saleschat has', async ({ extension, sandbox }) => {
+      await extension.configure(demoOptions(sandbox, { agents: [{ email: 'alice@example.com', providerUserId: 'u_bob' }] }));
+      const page = await extension.context.newPage();
+      await openOptions(page, extension.id);
+      const report = await testConnection(page);
+      await expect(report).toContainText('✗ Agent: The agents directory says alice@example.com is u_bob, but Saleschat says u_alice.');
     });
   });
 });

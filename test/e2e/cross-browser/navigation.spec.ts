@@ -208,7 +208,14 @@ test.describe('One lead, one identity', () => {
 });
 
 test.describe('One dashboard tab', () => {
-  /** Clicks both buttons at once (their click events land within 50 ms, measured in the pages) and waits for both toasts. */
+  /**
+   * Every provider call takes PROVIDER_LATENCY_MS here, and each action makes at least one, so two clicks closer
+   * than that are both in flight at once: the race this block is about. Checked from the pages' own click times
+   * (a precondition of the scenario, not a speed requirement: a loaded machine only has to click within a second).
+   */
+  const PROVIDER_LATENCY_MS = 1000;
+
+  /** Clicks both buttons at once (both actions in flight together) and waits for both toasts. */
   async function clickTogether(a: { page: DriverPage; action: 'chat' | 'login' }, b: { page: DriverPage; action: 'chat' | 'login' }) {
     for (const { page } of [a, b]) {
       await page.evaluate(() => {
@@ -221,11 +228,11 @@ test.describe('One dashboard tab', () => {
     await Promise.all([a.page.clickAt(points[0]), b.page.clickAt(points[1])]);
     const at = await Promise.all([a, b].map(({ page }) => page.evaluate(() => (window as unknown as { __clickedAt?: number }).__clickedAt ?? null, undefined)));
     expect(at.every((time) => typeof time === 'number')).toBe(true);
-    expect(Math.abs((at[0] ?? 0) - (at[1] ?? 0))).toBeLessThan(50);
+    expect(Math.abs((at[0] ?? 0) - (at[1] ?? 0)), 'the two actions overlapped').toBeLessThan(PROVIDER_LATENCY_MS);
     for (const { page } of [a, b]) await expect.poll(() => page.toast()).toMatchObject({ ok: true });
   }
 
-  test('Chat and Login in the same 50 ms, then Chats on two leads in the same 50 ms: exactly one dashboard tab each time', async ({ driver, sandbox }) => {
+  test('Chat and Login at once, then Chats on two leads at once: exactly one dashboard tab each time', async ({ driver, sandbox }) => {
     const leadA = await sandbox.addLead({ id: uniqueLeadId('TAB-A'), firstName: 'Annie', lastName: 'Easley', phone: '+1 216 555 0101' });
     const leadB = await sandbox.addLead({ id: uniqueLeadId('TAB-B'), firstName: 'Mae', lastName: 'Jemison', phone: '+1 312 555 0102' });
     const pageA = await driver.newPage(sandbox.crmLeadUrl(leadA.id));
@@ -239,7 +246,7 @@ test.describe('One dashboard tab', () => {
       for (const tab of await dashboardBrowserTabs(driver, sandbox)) await driver.closeBrowserTab(tab.id);
       await expect.poll(async () => (await dashboardBrowserTabs(driver, sandbox)).length).toBe(0);
     };
-    await sandbox.call('POST', 'latency', { ms: 150 });
+    await sandbox.call('POST', 'latency', { ms: PROVIDER_LATENCY_MS });
 
     await closeDashboards();
     await clickTogether({ page: pageA, action: 'chat' }, { page: pageB, action: 'login' });
