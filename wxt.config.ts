@@ -32,6 +32,7 @@ export const DEV_HOST_PATTERNS = ['http://localhost/*', 'http://127.0.0.1/*'];
  */
 const fleet = process.env.CCB_FLEET === '1';
 const ALL_SITES = ['https://*/*', 'http://*/*'];
+const PROFILE_PERMISSIONS = ['identity', 'identity.email'];
 
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
@@ -49,15 +50,23 @@ export default defineConfig({
     define: {
       'import.meta.env.CCB_SHADOW_MODE': JSON.stringify(devHosts ? 'open' : 'closed'),
       'import.meta.env.CCB_ALLOW_LOOPBACK': JSON.stringify(String(devHosts || process.env.CCB_ALLOW_LOOPBACK === '1')),
+      // The demo CRM profile (lib/crm/profiles/demo.ts) and its localhost pages: a build-time constant, so release
+      // and fleet bundles drop them (lib/crm/profiles/ids.ts DEMO_PROFILE_BUILT).
+      'import.meta.env.CCB_DEMO_PROFILE': JSON.stringify(String(devHosts)),
     },
   }),
   manifest: ({ browser }) => ({
     name: 'CRM Chat Bridge',
     description: 'Chat and Login buttons on CRM lead pages that open the right Saleschat chatroom.',
-    // scripting: registers the content script on admin-rule hosts the agent granted (see rule-hosts.ts), and
-    // tells the popup whether the browser lets it run on a tab. activeTab: the popup may read the address of
-    // the tab the agent clicked the toolbar button on, to say which rule matches it (no install warning).
-    permissions: ['storage', 'scripting', 'activeTab'],
+    // scripting: registers the content script on the company's tenants of the built-in CRMs and on admin-rule
+    // hosts the agent granted (see rule-hosts.ts), and tells the popup whether the browser lets it run on a tab.
+    // activeTab: the popup may read the address of the tab the agent clicked the toolbar button on, to say which
+    // rule matches it (no install warning).
+    // identity + identity.email (Chrome): the signed-in account's e-mail says who the agent is, when the admin
+    // turns agentFromBrowserProfile on (lib/config/browser-profile.ts). Required in the fleet build, where the
+    // force-install grants it; optional in the store build, granted by one click in the options page.
+    permissions: ['storage', 'scripting', 'activeTab', ...(fleet && browser !== 'firefox' ? PROFILE_PERMISSIONS : [])],
+    ...(!fleet && browser !== 'firefox' ? { optional_permissions: PROFILE_PERMISSIONS } : {}),
     // Admin rules name CRMs the manifest cannot know: the store build asks per host, never for all sites.
     // (MV2 keeps optional hosts in optional_permissions; WXT does not convert this key for Firefox.)
     ...(fleet
@@ -78,7 +87,9 @@ export default defineConfig({
               id: GECKO_ID,
               // 140 is the ESR that introduced data_collection_permissions (Android got it in 142).
               strict_min_version: '140.0',
-              data_collection_permissions: { required: ['none'] },
+              // What Chat sends to the company's Saleschat: the lead's name and phone number (and, in Test
+              // connection, the agent's e-mail), read from the CRM page's content. docs/security.md lists it all.
+              data_collection_permissions: { required: ['personallyIdentifyingInfo', 'websiteContent'] },
             },
             gecko_android: { strict_min_version: '142.0' },
           },

@@ -37,6 +37,8 @@ export const LeadSchema = z.object({
   /** The lead owner as shown by the CRM; mapped to a provider user through the `agents` directory. */
   ownerEmail: optionalText(320),
   ownerName: optionalText(256),
+  /** The owner's user id in the CRM (e.g. Salesforce 005…), compared with `agents[].crmUserId`. */
+  ownerId: optionalText(128),
 });
 export type Lead = z.infer<typeof LeadSchema>;
 
@@ -95,7 +97,7 @@ export const PageSetupSchema = z.object({
 });
 export type PageSetup = z.infer<typeof PageSetupSchema>;
 
-export const ConfigSourceSchema = z.enum(['policy', 'agent', 'default']);
+export const ConfigSourceSchema = z.enum(['policy', 'agent', 'browser', 'default']);
 
 /** What the options page may know about the settings: everything but the token, which is masked. */
 export const SettingsViewSchema = z.object({
@@ -117,6 +119,14 @@ export const SettingsViewSchema = z.object({
   /** Whether content scripts can read each storage area (lib/background/storage-access.ts). */
   storageAccess: z.optional(
     z.record(z.string(), z.union([z.object({ state: z.literal('closed') }), z.object({ state: z.literal('open'), why: z.string() })])),
+  ),
+  /** With agentFromBrowserProfile: the account signed in to this browser (lib/config/browser-profile.ts). */
+  browserProfile: z.optional(
+    z.union([
+      z.object({ state: z.literal('unavailable'), why: z.enum(['unsupported', 'not-granted']) }),
+      z.object({ state: z.literal('signed-out') }),
+      z.object({ state: z.literal('signed-in'), email: z.string() }),
+    ]),
   ),
   /** The outcome of the last provider exchange (Chat, Login, Test connection), for the popup. */
   lastProviderContact: z.optional(z.object({ ok: z.boolean(), message: text(1000), at: z.number() })),

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConnectionReport, RuleHostsView, SaveResult, SettingsChange, SettingsView } from '../../lib/messaging';
 import { FIELDS, type FieldSpec, fromInputText, toInputText } from './fields';
+import { BrowserProfileSection } from './BrowserProfile';
 import { MappingTransfer, type MappingTransferApi } from './MappingTransfer';
 
 export interface OptionsApi extends MappingTransferApi {
@@ -12,9 +13,11 @@ export interface OptionsApi extends MappingTransferApi {
   getRuleHosts(): Promise<RuleHostsView>;
   /** Asks the browser for access to one host (needs this click: browsers require a user gesture). */
   requestHostAccess(origin: string): Promise<boolean>;
+  /** Asks for the permissions that tell the signed-in account's e-mail (agentFromBrowserProfile). */
+  requestProfileAccess(): Promise<boolean>;
 }
 
-const SOURCE_LABEL = { policy: 'Set by your administrator', agent: 'Set by you', default: 'Default' } as const;
+const SOURCE_LABEL = { policy: 'Set by your administrator', agent: 'Set by you', browser: 'From the account signed in to this browser', default: 'Default' } as const;
 
 export function OptionsPage({ api }: { api: OptionsApi }) {
   const [view, setView] = useState<SettingsView | null>(null);
@@ -88,6 +91,13 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
           ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (Saleschat user ${view.agent.providerUserId}).`
           : 'You have not been identified yet: choose your e-mail below.'}
       </p>
+      <BrowserProfileSection
+        view={view}
+        requestAccess={async () => {
+          await api.requestProfileAccess();
+          await reload();
+        }}
+      />
       {view.problems.length > 0 && (
         <ul class="problems" id="config-problems">
           {view.problems.map((problem) => (

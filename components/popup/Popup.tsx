@@ -18,7 +18,7 @@ export interface PopupApi {
   onSettingsChanged(callback: () => void): void;
 }
 
-const SOURCE = { policy: 'administrator', agent: 'you', default: 'default' } as const;
+const SOURCE = { policy: 'administrator', agent: 'you', browser: 'the account signed in to this browser', default: 'default' } as const;
 
 export function Popup({ api }: { api: PopupApi }) {
   const [view, setView] = useState<SettingsView | null>(null);
@@ -234,7 +234,7 @@ function phoneSent(lead: Lead, defaultCountry: string): { e164?: string; text: s
 function describeVia(view: SettingsView): string {
   const key = view.agent?.via === 'agentProviderUserId' ? 'agentProviderUserId' : 'agentEmail';
   const source = view.sources[key];
-  return `${key}, ${source ? SOURCE[source] : 'browser profile'}`;
+  return `${key}, ${source ? SOURCE[source] : 'not set'}`;
 }
 
 function timeAgo(at: number): string {

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { OptionsPage } from '../../components/options/OptionsPage';
+import { PROFILE_EMAIL_PERMISSIONS } from '../../lib/config/browser-profile';
 import { sendMessage } from '../../lib/messaging';
 
 const api = {
@@ -11,6 +12,7 @@ const api = {
   exportMappings: () => sendMessage('exportMappings'),
   importMappings: (json: string) => sendMessage('importMappings', { json }),
   requestHostAccess: (origin: string) => browser.permissions.request({ origins: [origin] }),
+  requestProfileAccess: () => browser.permissions.request({ permissions: PROFILE_EMAIL_PERMISSIONS }),
   onPolicyChanged: (callback: () => void) =>
     browser.storage.onChanged.addListener((_changes, area) => {
       if (area === 'managed') callback();

@@ -1,7 +1,6 @@
 import {
   type AgentIdentity,
   fillUrlTemplate,
-  findAgentByEmail,
   type ProviderConfig,
   type ResolvedConfig,
   requireAgent,
@@ -16,6 +15,7 @@ import type { ChatJournalRow, ContactRow } from '../store/db';
 import { lookUpContactId } from './contact-lookup';
 import type { AssignResult } from '../provider/responses';
 import type { ActionContext, ProviderApi } from './context';
+import { describeUser, leadHolder } from './lead-owner';
 import { ActionRefused, failureOutcome } from './outcome';
 
 /** The provider's documented limit for crm_id, first_name and last_name. */
@@ -178,14 +178,23 @@ function differentCrmId(providerCrmId: string, crmId: string): { providerCrmId?:
   return providerCrmId === crmId ? {} : { providerCrmId };
 }
 
+/**
+ * allowReassign false: refuses, before any provider request, a Chat on a lead another agent holds, and, when
+ * `reassignWhenOwnerUnknown` is 'refuse', one whose holder cannot be told (see leadHolder).
+ */
 async function refuseTakeOver(me: AgentIdentity, contactId: string | undefined, lead: Lead, ctx: ActionContext): Promise<void> {
   const values = ctx.config.values;
   if (values.allowReassign !== false) return;
   const recordedAssignee = contactId ? await ctx.store.findAssignee(values.orgId ?? '', contactId) : undefined;
-  const holder = otherHolder(me, recordedAssignee, lead, values.agents ?? []);
-  if (holder) {
+  const holder = leadHolder(me, recordedAssignee, lead, values.agents ?? []);
+  if (holder.is === 'other') {
     throw new ActionRefused(
-      `This lead's chat belongs to ${holder}. Your administrator does not allow taking over another agent's chat; ask them or your manager to reassign it.`,
+      `This lead's chat belongs to ${holder.who}. Your administrator does not allow taking over another agent's chat; ask them or your manager to reassign it.`,
+    );
+  }
+  if (holder.is === 'unknown' && values.reassignWhenOwnerUnknown === 'refuse') {
+    throw new ActionRefused(
+      `${holder.why} Your administrator does not allow a Chat on a lead whose owner cannot be told (reassignWhenOwnerUnknown: refuse); ask them or your manager to check the lead's owner.`,
     );
   }
 }
@@ -266,24 +275,6 @@ function successMessage(lead: Lead, assigned: AssignResult, me: AgentIdentity, a
   const takenOver = previous && previous !== me.providerUserId ? ` It was assigned to ${describeUser(previous, agents)}; it is yours now.` : '';
   const noRoom = chatroomId ? '' : ' Saleschat did not say which chatroom, so the contact is shown.';
   return `Chat with ${leadName(lead)} opened.${takenOver}${noRoom}`;
-}
-
-/**
- * Another agent who holds this lead, as far as we can know without a provider endpoint to read the
- * assignee: this browser's own record wins; otherwise the lead owner shown by the CRM, mapped through the
- * `agents` directory. Undefined when it is the current agent or nobody we can tell.
- */
-function otherHolder(me: AgentIdentity, recordedAssignee: string | undefined, lead: Lead, agents: readonly AgentEntry[]): string | undefined {
-  if (recordedAssignee) return recordedAssignee === me.providerUserId ? undefined : describeUser(recordedAssignee, agents);
-  const owner = lead.ownerEmail ? findAgentByEmail(agents, lead.ownerEmail) : undefined;
-  if (owner && owner.providerUserId !== me.providerUserId) return describeUser(owner.providerUserId, agents);
-  return undefined;
-}
-
-function describeUser(providerUserId: string, agents: readonly AgentEntry[]): string {
-  const entry = agents.find((agent) => agent.providerUserId === providerUserId);
-  if (!entry) return `Saleschat user ${providerUserId}`;
-  return entry.name ? `${entry.name} (${entry.email})` : entry.email;
 }
 
 /**

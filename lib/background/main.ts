@@ -6,7 +6,8 @@ import { login } from '../actions/login';
 import { loginLinkStore } from '../actions/login-links';
 import { testConnection } from '../actions/test-connection';
 import { exportMappings, importMappings } from '../actions/transfer';
-import { loadConfig, saveAgentOptions } from '../config/agent-options';
+import { browserProfile, loadConfig, saveAgentOptions } from '../config/agent-options';
+import type { BrowserProfileState } from '../config/browser-profile';
 import { agentMayNotSet, ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
 import { EmptyRequestSchema, LeadSchema, LoginRequestSchema, MappingImportRequestSchema, SettingsChangeSchema, TabAccessRequestSchema } from '../messages';
@@ -100,7 +101,9 @@ export function startBackground(): void {
         schema: EmptyRequestSchema,
         run: async () => {
           await storageClosed;
-          return settingsView(await loadConfig(), await lastProviderContactItem.getValue(), await storageAccessItem.getValue());
+          const config = await loadConfig();
+          const profile = config.values.agentFromBrowserProfile === true ? await browserProfile() : null;
+          return settingsView(config, await lastProviderContactItem.getValue(), await storageAccessItem.getValue(), profile);
         },
       },
       getRuleHosts: {
@@ -192,6 +195,7 @@ export function settingsView(
   config: ResolvedConfig,
   lastProviderContact: ProviderContact | null = null,
   storageAccess: SettingsView['storageAccess'] | null = null,
+  browserProfile: BrowserProfileState | null = null,
 ): SettingsView {
   const { apiToken, ...values } = config.values;
   const agent = resolveAgent(config.values);
@@ -214,6 +218,7 @@ export function settingsView(
     ...(notReady ? { notReady } : {}),
     ...(lastProviderContact ? { lastProviderContact } : {}),
     ...(storageAccess ? { storageAccess } : {}),
+    ...(browserProfile ? { browserProfile } : {}),
   };
 }
 

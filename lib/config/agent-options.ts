@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
 import { redact, rememberSecret } from '../redact';
+import { type BrowserProfileState, type IdentityParts, readBrowserProfile } from './browser-profile';
 import { type ResolvedConfig, resolveConfig } from './resolve';
 import { BridgeDatabase } from '../store/db';
 import { type ConfigKey, ConfigSchema, CONFIG_KEYS } from './schema';
@@ -60,7 +61,16 @@ export async function loadConfig(): Promise<ResolvedConfig> {
   // The token as set in either layer (even one the schema refuses): masked in every message and log line.
   rememberSecret(policy.apiToken);
   rememberSecret(agent.apiToken);
-  return resolveConfig({ policy, agent });
+  const resolved = resolveConfig({ policy, agent });
+  if (resolved.values.agentFromBrowserProfile !== true) return resolved;
+  const profile = await browserProfile();
+  return profile.state === 'signed-in' ? resolveConfig({ policy, agent, browserProfileEmail: profile.email }) : resolved;
+}
+
+/** The account signed in to this browser profile, as far as this browser and its granted permissions tell. */
+export function browserProfile(): Promise<BrowserProfileState> {
+  const api = browser as unknown as Pick<IdentityParts, 'identity' | 'permissions'>;
+  return readBrowserProfile({ supported: import.meta.env.BROWSER !== 'firefox', identity: api.identity, permissions: api.permissions });
 }
 
 export interface SaveProblem {

@@ -12,12 +12,15 @@ import {
   TOKEN_BOUND_KEYS,
 } from './schema';
 
-/** Where a key's effective value came from. Precedence: policy > agent > default. */
-export type ConfigSource = 'policy' | 'agent' | 'default';
+/**
+ * Where a key's effective value came from. Precedence: policy > agent > default; 'browser' is agentEmail taken
+ * from the browser's signed-in profile (agentFromBrowserProfile).
+ */
+export type ConfigSource = 'policy' | 'agent' | 'browser' | 'default';
 
 export interface ConfigProblem {
   key: string;
-  source: Exclude<ConfigSource, 'default'>;
+  source: 'policy' | 'agent';
   message: string;
 }
 
@@ -36,6 +39,8 @@ export interface ConfigLayers {
   policy?: unknown;
   /** The agent's own options. */
   agent?: unknown;
+  /** The e-mail of the account signed in to this browser profile, when read (lib/config/browser-profile.ts). */
+  browserProfileEmail?: string;
 }
 
 /**
@@ -62,7 +67,7 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
   const policy = asRecord(layers.policy);
   const agent = asRecord(layers.agent);
   const policyToken = present(policy.apiToken);
-  const sources: [Exclude<ConfigSource, 'default'>, Record<string, unknown>][] = [
+  const sources: [ConfigProblem['source'], Record<string, unknown>][] = [
     ['policy', policy],
     ['agent', policyToken ? withoutTokenBound(agent, policy, resolved) : agent],
   ];
@@ -108,7 +113,27 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
     resolved.sources.agentSelfSelect = 'default';
   }
   requireKnownAgentId(resolved);
+  identifyByBrowserProfile(resolved, layers.browserProfileEmail);
   return resolved;
+}
+
+/**
+ * agentFromBrowserProfile: the agent is the directory entry with the browser profile's e-mail. Only the
+ * administrator's own choice (agentProviderUserId, or agentEmail in policy) comes first; an agent's own pick
+ * does not, since the profile is the stronger proof of who sits at this browser.
+ */
+function identifyByBrowserProfile(resolved: ResolvedConfig, email: string | undefined): void {
+  const { values, sources } = resolved;
+  if (values.agentFromBrowserProfile !== true || !email) return;
+  if (values.agentProviderUserId !== undefined || sources.agentEmail === 'policy') return;
+  const entry = findAgentByEmail(values.agents ?? [], email);
+  if (!entry) {
+    const source = sources.agentFromBrowserProfile === 'agent' ? 'agent' : 'policy';
+    resolved.problems.push({ key: 'agentFromBrowserProfile', source, message: `this browser is signed in as ${email}, who is not in the agents directory` });
+    return;
+  }
+  values.agentEmail = entry.email;
+  sources.agentEmail = 'browser';
 }
 
 const present = (value: unknown) => value !== undefined && value !== null;
@@ -233,24 +258,21 @@ export interface AgentIdentity {
   providerUserId: string;
   email?: string;
   name?: string;
-  via: 'agentProviderUserId' | 'agentEmail' | 'profileEmail';
+  via: 'agentProviderUserId' | 'agentEmail';
 }
 
 /**
  * Who this browser's agent is (the README's configuration table): `agentProviderUserId`; else the `agents` entry
- * whose email is `agentEmail`; else the entry matching the browser profile's e-mail when known.
+ * whose email is `agentEmail` (which resolveConfig may have taken from the browser profile).
  */
-export function resolveAgent(values: PartialConfig, profileEmail?: string): AgentIdentity | undefined {
+export function resolveAgent(values: PartialConfig): AgentIdentity | undefined {
   const agents = values.agents ?? [];
   if (values.agentProviderUserId) {
     const entry = agents.find((agent) => agent.providerUserId === values.agentProviderUserId);
     return { ...entryFields(entry), providerUserId: values.agentProviderUserId, via: 'agentProviderUserId' };
   }
-  const byEmail = (email: string | undefined) => (email ? findAgentByEmail(agents, email) : undefined);
-  const configured = byEmail(values.agentEmail);
+  const configured = values.agentEmail ? findAgentByEmail(agents, values.agentEmail) : undefined;
   if (configured) return { ...entryFields(configured), providerUserId: configured.providerUserId, via: 'agentEmail' };
-  const profile = byEmail(profileEmail);
-  if (profile) return { ...entryFields(profile), providerUserId: profile.providerUserId, via: 'profileEmail' };
   return undefined;
 }
 

@@ -26,7 +26,8 @@ export const hubspotProfile = {
       { selector: 'a[href^="tel:"]', attribute: 'href', regex: '^tel:(.+)$', all: true },
     ],
     email: [{ label: 'Email' }, { selector: 'a[href^="mailto:"]', attribute: 'href', regex: '^mailto:([^?]+)' }],
-    ownerName: { label: 'Contact owner' },
+    // HubSpot shows the owner's name only (no owner id in the page). An unowned contact's placeholder is no owner.
+    ownerName: { label: 'Contact owner', regex: '^(?!(?:no owner|unassigned|none|-+|—)$)(.+)$' },
   },
   anchor: [
     { label: 'Call', position: 'after' },

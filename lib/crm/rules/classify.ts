@@ -19,7 +19,7 @@ export interface ClassifySpec {
 }
 
 /** LeadSchema's limits (lib/messages.ts): a longer value would get the whole lead refused by the background. */
-const LIMITS = { crmId: 256, name: 256, phone: 64, email: 320, phones: 10, url: 2048 } as const;
+const LIMITS = { crmId: 256, name: 256, phone: 64, email: 320, phones: 10, url: 2048, ownerId: 128 } as const;
 
 /**
  * The lead's identity from the rule's template. Built from the values as read, so the same record always
@@ -176,6 +176,8 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   const email = firstValue(spec, data, 'email', (text) => (looksLikeEmail(text) ? undefined : `"${shorten(text)}" is not an e-mail address`));
   const ownerEmail = firstValue(spec, data, 'ownerEmail', (text) => (looksLikeEmail(text) ? undefined : `"${shorten(text)}" is not an e-mail address`));
   const ownerName = firstValue(spec, data, 'ownerName').value;
+  // An id is never cut short (a shortened id could name someone else): a longer one counts as not shown.
+  const ownerId = firstValue(spec, data, 'ownerId', (text) => (text.length > LIMITS.ownerId ? `longer than ${LIMITS.ownerId} characters` : undefined)).value;
   const { phones, problems: phoneProblems } = allPhones(spec, data);
 
   const missing: string[] = [];
@@ -203,6 +205,7 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   if (email.value) lead.email = email.value.slice(0, LIMITS.email);
   if (ownerName) lead.ownerName = ownerName.slice(0, LIMITS.name);
   if (ownerEmail.value) lead.ownerEmail = ownerEmail.value.slice(0, LIMITS.email);
+  if (ownerId) lead.ownerId = ownerId;
   if (!spec.fields.shownRecordId) return { lead };
   const shownId = firstValue(spec, data, 'shownRecordId').value;
   return { lead, shownIdMatches: shownId !== undefined && sameId(shownId, recordId.value) };

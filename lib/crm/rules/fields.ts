@@ -10,5 +10,6 @@ export const RULE_FIELDS = [
   'email',
   'ownerName',
   'ownerEmail',
+  'ownerId',
 ] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];

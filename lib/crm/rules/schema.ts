@@ -104,6 +104,9 @@ export const CrmRuleSchema = z.strictObject({
     email: FieldSchema.optional(),
     ownerName: FieldSchema.optional(),
     ownerEmail: FieldSchema.optional(),
+    ownerId: FieldSchema.optional().describe(
+      "The lead owner's user id in the CRM (e.g. a Salesforce user id 005…), compared with agents[].crmUserId",
+    ),
   }),
   crmIdTemplate: z
     .string()

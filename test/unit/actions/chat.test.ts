@@ -147,10 +147,10 @@ describe('Reassignment rules', () => {
     expect(ctx.provider.calls).toEqual([{ method: 'assign', args: ['c_7', 'u_alice'] }]);
   });
 
-  it('allowReassign false + owner is me or unknown to the directory: goes ahead', async () => {
+  it('allowReassign false + owner is me: goes ahead; an owner in nobody’s entry: refused (chat-owner.test.ts has the rest)', async () => {
     const ctx = makeContext({ ...BASE_OPTIONS, allowReassign: false });
     expect((await openChat(lead({ crmId: 'A', ownerEmail: 'alice@example.com' }), ctx)).ok).toBe(true);
-    expect((await openChat(lead({ crmId: 'B', ownerEmail: 'stranger@example.com' }), ctx)).ok).toBe(true);
+    expect((await openChat(lead({ crmId: 'B', ownerEmail: 'stranger@example.com' }), ctx)).ok).toBe(false);
   });
 
   it('allowReassign true (default) + owner is another agent: assigns to me', async () => {

@@ -97,10 +97,6 @@ describe('resolveAgent (config.md order)', () => {
     expect(resolveAgent({ agents: AGENTS, agentEmail: 'alice@example.com' })?.providerUserId).toBe('u_alice');
   });
 
-  it('then the browser profile e-mail', () => {
-    expect(resolveAgent({ agents: AGENTS }, 'Bob@Example.com')).toMatchObject({ providerUserId: 'u_bob', via: 'profileEmail' });
-  });
-
   it('undefined when nothing identifies the agent', () => {
     expect(resolveAgent({ agents: AGENTS, agentEmail: 'carol@example.com' })).toBeUndefined();
     expect(resolveAgent({})).toBeUndefined();

@@ -26,7 +26,9 @@ const EXPECTED: Record<string, Expected> = {
       phone: '(415) 555-0100',
       phones: [{ number: '(415) 555-0100', label: 'Phone' }],
       email: 'jon.amos@example.com',
+      // From the owner link, not the field's whole text (its "Preview" / "Change Owner" buttons); not the cached copy's Bob.
       ownerName: 'Alice Agent',
+      ownerId: '0055e000003AlcEAAS',
     },
     anchor: 'UL',
   },
@@ -44,6 +46,7 @@ const EXPECTED: Record<string, Expected> = {
       ],
       email: 'rose@edge.com',
       ownerName: 'Bob Agent',
+      ownerId: '0055e000003BobXAAS',
     },
     anchor: 'UL',
   },
