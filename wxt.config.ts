@@ -16,8 +16,8 @@ const CHROME_PUBLIC_KEY =
 
 /**
  * `CCB_DEV_HOSTS=1` builds the flavour used by the end-to-end tests and `npm run demo`: it adds
- * localhost/127.0.0.1 host permissions and lets the demo CRM profile match the sandbox's pages. Release
- * builds leave them out so agents never see a "localhost" permission.
+ * localhost/127.0.0.1 host permissions and the demo CRM profile for the sandbox's pages (CCB_DEMO_PROFILE).
+ * Release and fleet builds leave them out so agents never see a "localhost" permission or a demo CRM.
  */
 const devHosts = process.env.CCB_DEV_HOSTS === '1';
 export const DEV_HOST_PATTERNS = ['http://localhost/*', 'http://127.0.0.1/*'];
@@ -111,13 +111,6 @@ export default defineConfig({
     'build:publicAssets': (wxt, files) => {
       if (wxt.config.browser === 'firefox') return;
       files.push({ relativeDest: MANAGED_SCHEMA_FILE, contents: `${JSON.stringify(buildManagedSchema(), null, 2)}\n` });
-    },
-    // The demo CRM profile is only reachable in the dev-hosts flavour (see above).
-    'build:manifestGenerated': (_wxt, manifest) => {
-      if (!devHosts) return;
-      for (const script of manifest.content_scripts ?? []) {
-        script.matches = [...(script.matches ?? []), 'http://localhost/crm/*', 'http://127.0.0.1/crm/*'];
-      }
     },
   },
 });

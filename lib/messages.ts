@@ -88,6 +88,8 @@ export type DetectionStatus = z.infer<typeof DetectionStatusSchema>;
  */
 export const PageSetupSchema = z.object({
   crmProfiles: z.optional(z.array(z.string())),
+  /** The company's tenants the built-in profiles are limited to (absent = all; lib/crm/tenants.ts). */
+  crmTenants: z.optional(z.array(z.string())),
   crmRules: z.array(z.unknown()),
   /** The built-in profile declarations crmProfiles selects (kept out of the content-script bundle). */
   builtIns: z.array(z.unknown()),

@@ -6,18 +6,26 @@ import { mountInShadow } from '../../components/mount-in-shadow';
 import { compileSetup } from '../../lib/crm/find-profile';
 import { watchLeadPages } from '../../lib/crm/lead-watcher';
 import { BUILT_IN_MATCHES } from '../../lib/crm/matches';
+import { restrictToTenants } from '../../lib/crm/tenants';
 import { isExtensionPage, onMessage, type PageSetup, SENDERS, sendMessage } from '../../lib/messaging';
 
 export default defineContentScript({
+  // Registered by the background at run time, for the company's tenants of the built-in CRMs only (crmTenants)
+  // and the admin rules' granted hosts: lib/background/rule-hosts.ts says why and what covers the gaps. These
+  // matches only make the built-in CRMs' domains the build's host permissions.
+  registration: 'runtime',
   matches: BUILT_IN_MATCHES,
   runAt: 'document_idle',
   async main(ctx: ContentScriptContext) {
     const { setup, problem } = await loadPageSetup();
     if (ctx.isInvalid) return;
     const compiled = compileSetup(setup);
+    // Second line behind the registration: a built-in profile accepts only the allowed tenants' URLs, on every
+    // navigation (a HubSpot portal is a path, which a match pattern cannot bound exactly).
+    const profiles = restrictToTenants(compiled.profiles, setup.crmTenants);
     const problems = [...setup.problems, ...compiled.problems];
     const watcher = watchLeadPages({
-      profiles: compiled.profiles,
+      profiles,
       signal: ctx.signal,
       setupProblems: problem ? [problem, ...problems] : problems,
       createUi: (source) =>
@@ -59,10 +67,12 @@ async function loadPageSetup(): Promise<{ setup: PageSetup; problem?: string }> 
   }
 }
 
+/** A crmTenants of any other shape than a list of strings is unreadable: then, as with no setup, detection is off. */
 function isPageSetup(value: unknown): value is PageSetup {
   if (typeof value !== 'object' || value === null) return false;
   const setup = value as Record<string, unknown>;
-  return Array.isArray(setup.crmRules) && Array.isArray(setup.builtIns) && Array.isArray(setup.problems) && typeof setup.defaultCountry === 'string';
+  const tenants = setup.crmTenants === undefined || (Array.isArray(setup.crmTenants) && setup.crmTenants.every((entry) => typeof entry === 'string'));
+  return tenants && Array.isArray(setup.crmRules) && Array.isArray(setup.builtIns) && Array.isArray(setup.problems) && typeof setup.defaultCountry === 'string';
 }
 
 const EMPTY_SETUP: PageSetup = { crmRules: [], builtIns: [], problems: [], defaultCountry: 'US' };

@@ -40,6 +40,11 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
   },
   crmProfiles: { title: 'Built-in CRM profiles', description: 'Which built-in CRM profiles are active (profile ids). Absent means all.' },
   crmRules: { title: 'CRM rules', description: 'Admin-defined lead detection for other CRMs (see docs/crm-rules.md).' },
+  crmTenants: {
+    title: "The company's CRM tenants",
+    description:
+      'The built-in CRM profiles run only on these accounts, not on any other tenant (such as a free trial). Host names (acme.lightning.force.com or acme.my.salesforce.com, acme.pipedrive.com, acme.crm4.dynamics.com, acme.myfreshworks.com), HubSpot portal ids (4151234), Zoho orgs (org746753262). Absent means every tenant.',
+  },
   agentSelfSelect: {
     title: 'Agents pick themselves',
     description:

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BUILT_IN_PROFILE_IDS } from '../crm/profiles/ids';
 import { CrmRuleSchema } from '../crm/rules/schema';
+import { tenantProblem } from '../crm/tenants';
 
 /**
  * The one configuration schema. Its keys are a public interface (README.md, docs/admin-guide.md): admins write
@@ -88,6 +89,20 @@ export const ConfigSchema = z.object({
   magicLinkLifetimeSeconds: z.number().int().min(10).max(86400),
   crmProfiles: z.array(z.enum(BUILT_IN_PROFILE_IDS, { message: `must be one of ${BUILT_IN_PROFILE_IDS.join(', ')}` })),
   crmRules: z.array(CrmRuleSchema),
+  /**
+   * The company's own tenants of the built-in CRMs (lib/crm/tenants.ts): host names, HubSpot portal ids, Zoho
+   * orgs. Absent: every tenant. Set: the built-in profiles run on these only, not on anyone's free trial.
+   */
+  crmTenants: z.array(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .superRefine((value, ctx) => {
+        const problem = tenantProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+  ),
   /**
    * May the agent pick themselves in the agents directory (agentEmail in their own options)? Default: yes
    * when they also set the token themselves, no when the token comes from policy (docs/security.md).

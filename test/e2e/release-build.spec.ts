@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page, Route } from '@playwright/test';
 import { readClosedUi } from './closed-ui';
@@ -106,6 +106,31 @@ test('release build: the buttons live in a closed shadow root, and a trusted cli
     await driver.close();
   }
 });
+
+/**
+ * The demo CRM profile (the sandbox's pages on localhost) is for the demo and these tests only: a release bundle
+ * that carried it would treat any local page shaped like the demo as a CRM. Checked on the built files, in both
+ * browsers' release builds, against the dev-hosts build, which must carry it (else this check could not fail).
+ */
+test('release builds contain no demo CRM profile; the dev-hosts build does', () => {
+  const firefoxRelease = path.resolve(process.env.CCB_RELEASE_FIREFOX_DIR ?? '.output/firefox-mv2');
+  const devHosts = path.resolve('.output/dev-hosts/chrome-mv3');
+  test.skip(!existsSync(firefoxRelease) || !existsSync(devHosts), 'needs the Firefox release and dev-hosts builds (npm test builds both)');
+  expect(demoMarkers(devHosts)).toEqual(DEMO_MARKERS);
+  expect(demoMarkers(RELEASE_DIR)).toEqual([]);
+  expect(demoMarkers(firefoxRelease)).toEqual([]);
+});
+
+/** Strings only the demo profile has: its label, its page shape, its address. */
+const DEMO_MARKERS = ['Demo CRM', 'main.crm-record[data-record-type', '/crm/leads/:id'];
+
+function demoMarkers(dir: string): string[] {
+  const text = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.(js|json|html)$/.test(file))
+    .map((file) => readFileSync(path.join(dir, file), 'utf8'))
+    .join('\n');
+  return DEMO_MARKERS.filter((marker) => text.includes(marker));
+}
 
 function dashboardUrls(pages: Page[]): string[] {
   return pages.map((page) => page.url()).filter((url) => url.startsWith(DASHBOARD_URL));

@@ -2,7 +2,8 @@ import type { CrmRule } from '../rules/schema';
 
 /**
  * The demo CRM served by the provider sandbox (sandbox/crm-pages.ts) at /crm/leads/{id}. It only exists
- * for the demo and the end-to-end tests: release builds do not inject the content script on localhost.
+ * for the demo and the end-to-end tests: only dev-hosts builds contain it (DEMO_PROFILE_BUILT in ./ids.ts);
+ * release and fleet bundles leave this file out.
  */
 export const demoProfile = {
   id: 'demo',

@@ -2,15 +2,21 @@ import type { CrmProfile } from '../profile';
 import { findProfileIn } from '../find-profile';
 import { type CompiledProfile, compileRules } from '../rules/engine';
 import type { CrmRule } from '../rules/schema';
+import { restrictToTenants } from '../tenants';
 import { demoProfile } from './demo';
 import { dynamicsProfile } from './dynamics';
 import { freshsalesProfile } from './freshsales';
 import { hubspotProfile } from './hubspot';
+import { DEMO_PROFILE_BUILT } from './ids';
 import { pipedriveProfile } from './pipedrive';
 import { salesforceProfile } from './salesforce';
 import { zohoProfile } from './zoho';
 
-/** Every built-in declaration, in the admin rule format (so an admin can copy one into policy and adapt it). */
+/**
+ * Every built-in declaration, in the admin rule format (so an admin can copy one into policy and adapt it).
+ * The demo profile only in dev-hosts builds: DEMO_PROFILE_BUILT is a build-time constant, so the bundler drops
+ * demo.ts from release and fleet bundles (test/e2e/release-build.spec.ts checks the built files).
+ */
 export const BUILT_IN_RULES: readonly (CrmRule & { id: string })[] = [
   salesforceProfile,
   hubspotProfile,
@@ -18,7 +24,7 @@ export const BUILT_IN_RULES: readonly (CrmRule & { id: string })[] = [
   pipedriveProfile,
   dynamicsProfile,
   freshsalesProfile,
-  demoProfile,
+  ...(DEMO_PROFILE_BUILT ? [demoProfile] : []),
 ];
 
 export const BUILT_IN_PROFILE_IDS = BUILT_IN_RULES.map((rule) => rule.id);
@@ -34,13 +40,22 @@ export interface ActiveProfiles {
 
 /**
  * The profiles in force: admin rules first (they win over a built-in that claims the same URL), then the
- * built-ins `crmProfiles` selects (absent = all).
+ * built-ins `crmProfiles` selects (absent = all), each limited to the company's tenants (`crmTenants`, absent =
+ * all; lib/crm/tenants.ts).
  */
-export function activeProfiles(setup: { crmProfiles?: readonly string[] | undefined; crmRules?: readonly unknown[] | undefined }): ActiveProfiles {
+export function activeProfiles(setup: {
+  crmProfiles?: readonly string[] | undefined;
+  crmRules?: readonly unknown[] | undefined;
+  crmTenants?: readonly string[] | undefined;
+}): ActiveProfiles {
   const rules = compileRules(Array.isArray(setup.crmRules) ? setup.crmRules : [], 'rule');
   const { declarations, problems } = selectBuiltIns(setup.crmProfiles);
   const ids = new Set(declarations.map((rule) => rule.id));
-  return { profiles: [...rules.profiles, ...BUILT_IN_PROFILES.filter((profile) => ids.has(profile.id))], problems: [...rules.problems, ...problems] };
+  const builtIns = restrictToTenants(
+    BUILT_IN_PROFILES.filter((profile) => ids.has(profile.id)),
+    setup.crmTenants,
+  );
+  return { profiles: [...rules.profiles, ...builtIns], problems: [...rules.problems, ...problems] };
 }
 
 /** The built-in declarations `crmProfiles` selects (absent = all), and ids it names that do not exist. */

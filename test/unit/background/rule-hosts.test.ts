@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   coveredByStaticMatches,
+  injectIntoOpenTabs,
+  type OpenTabsApi,
   RULES_CONTENT_SCRIPT_ID,
   serializedRuleSync,
   type RegistrationApi,
@@ -160,5 +162,128 @@ describe('syncRuleContentScripts', () => {
     });
     await expect(sync()).rejects.toThrow('scripting API unavailable');
     await expect(sync()).resolves.toBe(2);
+  });
+});
+
+describe('syncRuleContentScripts with the built-in CRMs (builtInMatches)', () => {
+  const BUILT_INS = ['https://acme.lightning.force.com/*', 'https://app.hubspot.com/*/4151234*', 'https://acme.pipedrive.com/*'];
+  const rules = [
+    { name: 'Acme', url: 'https://crm.acme.test/leads/:id' },
+    { name: 'SF', url: 'https://acme.lightning.force.com/lightning/r/Lead/:id/view' },
+    { name: 'HubSpot', url: 'https://app.hubspot.com/contacts/:portal/record/0-2/:id' },
+  ];
+  const register = (matches: string[]) =>
+    `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['crm.js'], matches, runAt: 'document_idle', persistAcrossSessions: true }])}`;
+  const update = (matches: string[]) => `update ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, matches }])}`;
+
+  it('registers the built-ins’ matches first, then the granted rule hosts they do not cover', async () => {
+    const fake = fakeApi(['https://crm.acme.test/*', 'https://acme.lightning.force.com/*', 'https://app.hubspot.com/*']);
+    const result = await syncRuleContentScripts(rules, [], 'crm.js', fake.api, BUILT_INS);
+    // The SF rule's host is a built-in tenant already: not asked for, not registered twice. The HubSpot rule
+    // covers every portal, which the one portal's pattern does not: it stays a host of its own.
+    expect(result.access).toEqual([
+      { origin: 'https://crm.acme.test/*', rules: ['Acme'], site: 'https://crm.acme.test/', granted: true },
+      { origin: 'https://app.hubspot.com/*', rules: ['HubSpot'], site: 'https://app.hubspot.com/', granted: true },
+    ]);
+    const expected = [...BUILT_INS, 'https://crm.acme.test/*', 'https://app.hubspot.com/*'];
+    expect(result.matches).toEqual(expected);
+    expect(fake.calls).toEqual([register(expected)]);
+  });
+
+  it('registers the built-ins alone when no rule host is granted', async () => {
+    const fake = fakeApi([]);
+    const result = await syncRuleContentScripts(rules, [], 'crm.js', fake.api, BUILT_INS);
+    expect(result.access.map((host) => [host.origin, host.granted])).toEqual([
+      ['https://crm.acme.test/*', false],
+      ['https://app.hubspot.com/*', false],
+    ]);
+    expect(result.matches).toEqual(BUILT_INS);
+    expect(fake.calls).toEqual([register(BUILT_INS)]);
+  });
+
+  it('a rule host equal to a built-in pattern appears once', async () => {
+    const fake = fakeApi(['https://acme.pipedrive.com/*']);
+    const result = await syncRuleContentScripts([{ name: 'P', url: 'https://acme.pipedrive.com/deal/:id' }], [], 'crm.js', fake.api, BUILT_INS);
+    expect(result.access).toEqual([]);
+    expect(result.matches).toEqual(BUILT_INS);
+  });
+
+  it('updates only when the matches change, and unregisters when both lists are empty', async () => {
+    const fake = fakeApi(['https://crm.acme.test/*']);
+    await syncRuleContentScripts(rules, [], 'crm.js', fake.api, BUILT_INS);
+    await syncRuleContentScripts(rules, [], 'crm.js', fake.api, BUILT_INS);
+    await syncRuleContentScripts(rules, [], 'crm.js', fake.api, [...BUILT_INS]);
+    expect(fake.calls).toEqual([register([...BUILT_INS, 'https://crm.acme.test/*'])]);
+
+    // crmTenants changed: another tenant list.
+    await syncRuleContentScripts(rules, [], 'crm.js', fake.api, ['https://acme.pipedrive.com/*']);
+    // crmTenants: [] (or unreadable): only the granted rule host is left.
+    await syncRuleContentScripts(rules, [], 'crm.js', fake.api, []);
+    await syncRuleContentScripts(rules, [], 'crm.js', fake.api, []);
+    // No rules either: nothing to register.
+    await syncRuleContentScripts([], [], 'crm.js', fake.api, []);
+    await syncRuleContentScripts([], [], 'crm.js', fake.api, []);
+    expect(fake.calls.slice(1)).toEqual([update(['https://acme.pipedrive.com/*', 'https://crm.acme.test/*']), update(['https://crm.acme.test/*']), 'unregister']);
+  });
+
+  it('updates a registration whose matches the browser does not report', async () => {
+    const calls: string[] = [];
+    const api: RegistrationApi = {
+      permissions: { contains: async () => false },
+      scripting: {
+        getRegisteredContentScripts: async () => [{ id: RULES_CONTENT_SCRIPT_ID }],
+        registerContentScripts: async () => calls.push('register'),
+        updateContentScripts: async (scripts) => calls.push(`update ${JSON.stringify(scripts)}`),
+        unregisterContentScripts: async () => calls.push('unregister'),
+      },
+    };
+    await syncRuleContentScripts([], [], 'crm.js', api, ['https://acme.pipedrive.com/*']);
+    expect(calls).toEqual([update(['https://acme.pipedrive.com/*'])]);
+  });
+});
+
+describe('injectIntoOpenTabs', () => {
+  function fakeTabs(tabs: { id?: number }[], refuse: number[] = []) {
+    const calls: string[] = [];
+    const api: OpenTabsApi = {
+      tabs: {
+        query: async (query) => {
+          calls.push(`query ${JSON.stringify(query)}`);
+          return tabs;
+        },
+      },
+      scripting: {
+        executeScript: async (injection) => {
+          calls.push(`inject ${JSON.stringify(injection)}`);
+          if (refuse.includes(injection.target.tabId)) throw new Error('Cannot access contents of the page');
+          return [];
+        },
+      },
+    };
+    return { api, calls };
+  }
+
+  it('injects into each open tab with an id the matches cover, and counts the tabs that took it', async () => {
+    const matches = ['https://acme.pipedrive.com/*', 'https://app.hubspot.com/*/4151234*'];
+    const fake = fakeTabs([{ id: 1 }, {}, { id: 3 }, { id: 4 }], [3]);
+    await expect(injectIntoOpenTabs(matches, 'content-scripts/crm.js', fake.api)).resolves.toBe(2);
+    expect(fake.calls).toEqual([
+      `query ${JSON.stringify({ url: matches })}`,
+      `inject ${JSON.stringify({ target: { tabId: 1 }, files: ['content-scripts/crm.js'] })}`,
+      `inject ${JSON.stringify({ target: { tabId: 3 }, files: ['content-scripts/crm.js'] })}`,
+      `inject ${JSON.stringify({ target: { tabId: 4 }, files: ['content-scripts/crm.js'] })}`,
+    ]);
+  });
+
+  it('no open tab: nothing injected', async () => {
+    const fake = fakeTabs([]);
+    await expect(injectIntoOpenTabs(['https://acme.pipedrive.com/*'], 'crm.js', fake.api)).resolves.toBe(0);
+    expect(fake.calls).toEqual([`query ${JSON.stringify({ url: ['https://acme.pipedrive.com/*'] })}`]);
+  });
+
+  it('no matches: 0, without asking the browser for tabs', async () => {
+    const fake = fakeTabs([{ id: 1 }]);
+    await expect(injectIntoOpenTabs([], 'crm.js', fake.api)).resolves.toBe(0);
+    expect(fake.calls).toEqual([]);
   });
 });
