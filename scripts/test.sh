@@ -32,6 +32,11 @@ CCB_DEV_HOSTS=1 build npx wxt build -b firefox
 # CCB_ALLOW_LOOPBACK: its policy points at the sandbox's http://127.0.0.1 provider, which a real fleet build
 # (npm run build:fleet) refuses: provider URLs are https only.
 CCB_FLEET=1 CCB_ALLOW_LOOPBACK=1 build npx wxt build
-npx playwright test
+# Two phases: the browsers side by side (two workers), then the specs that write machine-wide browser policy
+# (playwright.config.ts). The second runs even when the first fails, so one failure never hides another.
+e2e_status=0
+PLAYWRIGHT_HTML_OUTPUT_DIR=playwright-report/browsers npx playwright test --project=chromium --project=firefox || e2e_status=$?
+PLAYWRIGHT_HTML_OUTPUT_DIR=playwright-report/policy npx playwright test --no-deps --project=chromium-policy --project=firefox-policy --output=test-results/policy || e2e_status=$?
+[ "$e2e_status" -eq 0 ] || { echo "End-to-end tests failed (see above)."; exit "$e2e_status"; }
 step "Benchmark smoke (exact counts only: provider round trips 2/1/1/0/1, content-script bytes under budget)"
 npm run --silent bench -- --smoke --no-build
