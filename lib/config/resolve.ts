@@ -279,6 +279,11 @@ export function resolveAgent(values: PartialConfig): AgentIdentity | undefined {
 /** The current agent, or a ConfigError telling the agent how to fix it. */
 export function requireAgent(values: PartialConfig): AgentIdentity {
   const agent = resolveAgent(values);
+  if (!agent && values.agentFromBrowserProfile === true) {
+    throw new ConfigError(
+      'CRM Chat Bridge identifies you by the account signed in to this browser, and could not: open the extension options ("Who you are") to see what is missing.',
+    );
+  }
   if (!agent) {
     throw new ConfigError(
       'CRM Chat Bridge does not know who you are at Saleschat. Pick yourself in the extension options (agentEmail), or ask your administrator to set agentEmail or agentProviderUserId.',

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { BrowserContext, CDPSession, Page, Route } from '@playwright/test';
 import { canWritePolicy, removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
 import { demoOptions, expect, launchWithExtension, leadActions, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
@@ -173,3 +175,47 @@ async function evaluateIn(cdp: CDPSession, contextId: number, expression: string
   if (exceptionDetails) throw new Error(`evaluation failed: ${exceptionDetails.text}`);
   return result.value as { runtimeId: string; areas: Record<string, string> };
 }
+
+/**
+ * agentFromBrowserProfile with nobody signed in, as on CI (no Google account can sign in to a test browser): the
+ * store-flavour build must first be allowed to read the account (optional permission, one click), the fleet
+ * build may read it without asking and finds no account. Either way the agent is nobody: the options page says
+ * what is missing, and Chat refuses before any provider request. (The signed-in path: test/unit/config/browser-profile.test.ts.)
+ */
+test.describe('who the agent is, from the browser’s account', () => {
+  const FLEET_DIR = path.resolve(process.env.CCB_FLEET_DIR ?? '.output/fleet/chrome-mv3');
+
+  function profilePolicy(sandbox: SandboxControl) {
+    const { agentEmail: _byAdmin, ...rest } = policy(sandbox, { providerApiUrl: sandbox.apiUrl, agentFromBrowserProfile: true });
+    return rest;
+  }
+
+  test('store build: the options page offers the one permission; until then Chat refuses and sends nothing', async ({ sandbox }) => {
+    writeChromiumPolicy(profilePolicy(sandbox));
+    launched = await launchWithExtension();
+    const { context, id } = launched;
+    const options = await optionsPage(context, id);
+    await expect(options.locator('#browser-profile')).toHaveAttribute('data-state', 'unavailable');
+    await expect(options.locator('#browser-profile')).toContainText('Allow the extension to read its e-mail (once)');
+    await expect(options.locator('#grant-profile-access')).toBeVisible();
+
+    const lead = await sandbox.addLead({ id: uniqueLeadId('DM'), firstName: 'Ada', lastName: 'Nobody', phone: '+1 415 555 0163' });
+    const crm = await context.newPage();
+    await crm.goto(sandbox.crmLeadUrl(lead.id));
+    await leadActions(crm).chat.click();
+    await expect(leadActions(crm).toast).toContainText('identifies you by the account signed in to this browser, and could not');
+    expect(Object.entries(await sandbox.counts()).filter(([, count]) => count !== 0)).toEqual([]);
+  });
+
+  test('fleet build: the account is read without asking; with none signed in, the options page says to sign in', async ({ sandbox }) => {
+    test.skip(!existsSync(path.join(FLEET_DIR, 'manifest.json')), `No fleet build at ${FLEET_DIR}: run "CCB_FLEET=1 CCB_ALLOW_LOOPBACK=1 npx wxt build" (npm test does).`);
+    writeChromiumPolicy(profilePolicy(sandbox));
+    launched = await launchWithExtension(FLEET_DIR);
+    const { context, id } = launched;
+    const options = await optionsPage(context, id);
+    await expect(options.locator('#browser-profile')).toHaveAttribute('data-state', 'signed-out');
+    await expect(options.locator('#browser-profile')).toContainText('Sign in to this browser with your work account.');
+    await expect(options.locator('#grant-profile-access')).toHaveCount(0);
+    await expect(options.locator('#agent-identity')).toContainText('not been identified');
+  });
+});

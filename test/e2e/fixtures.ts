@@ -51,6 +51,15 @@ export class SandboxControl {
   async contactFor(identity: string) {
     return (await this.state()).contacts.find((contact) => contact.crm_id === identity);
   }
+  /**
+   * For a fixed fixture record (a CRM page served from test/fixtures): removes the contact an earlier test in
+   * this worker may have made for it, so this test starts with a lead Saleschat does not know. (Sandbox leads
+   * use uniqueLeadId instead.)
+   */
+  async forgetContactFor(identity: string): Promise<void> {
+    const contact = await this.contactFor(identity);
+    if (contact) await this.deleteContact(contact.id);
+  }
 
   async call<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.sandbox.url}/__sandbox/${route}`, {

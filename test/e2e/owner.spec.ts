@@ -14,6 +14,8 @@ const FIXTURES = path.resolve('test/fixtures/crm');
 const SF_ORIGIN = 'https://acme.lightning.force.com';
 const SF_LIST = `${SF_ORIGIN}/lightning/o/Lead/list?filterName=Recent`;
 const SF_LEAD = `${SF_ORIGIN}/lightning/r/Lead/00Q5e00000AbCdEFGH/view`;
+/** The lead's identity: the Salesforce profile, the org's host, the record id. */
+const SF_CRM_ID = 'salesforce:acme.lightning.force.com:00Q5e00000AbCdEFGH';
 const HS_CONTACT = 'https://app.hubspot.com/contacts/4151234/record/0-1/51234567';
 
 /** The owner link of salesforce/lead.html: Alice's 18-character user id. */
@@ -51,6 +53,7 @@ async function serveSalesforce(context: BrowserContext, owner: () => 'alice' | '
 
 test.describe('allowReassign false on Salesforce and HubSpot pages', () => {
   test.beforeEach(async ({ extension, sandbox }) => {
+    await sandbox.forgetContactFor(SF_CRM_ID);
     await extension.configure(demoOptions(sandbox, { allowReassign: false, agents: AGENTS }));
   });
 

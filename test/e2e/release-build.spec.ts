@@ -36,6 +36,7 @@ test('release build: the buttons live in a closed shadow root, and a trusted cli
   expect(manifest.host_permissions?.some((host) => host.includes('localhost') || host.includes('127.0.0.1'))).toBe(false);
 
   await sandbox.call('POST', 'reset', {});
+  await sandbox.forgetContactFor(CRM_ID);
   const driver = await ChromiumDriver.launch(RELEASE_DIR);
   try {
     const { context } = driver.launched;

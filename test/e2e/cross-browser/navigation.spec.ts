@@ -210,10 +210,11 @@ test.describe('One lead, one identity', () => {
 test.describe('One dashboard tab', () => {
   /**
    * Every provider call takes PROVIDER_LATENCY_MS here, and each action makes at least one, so two clicks closer
-   * than that are both in flight at once: the race this block is about. Checked from the pages' own click times
-   * (a precondition of the scenario, not a speed requirement: a loaded machine only has to click within a second).
+   * than that are both in flight at once: the race this block is about. Checked from the pages' own click times,
+   * as a precondition of the scenario, not a speed requirement (gaps seen under load: 52 ms in Chromium, 104 ms
+   * in Firefox).
    */
-  const PROVIDER_LATENCY_MS = 1000;
+  const PROVIDER_LATENCY_MS = 500;
 
   /** Clicks both buttons at once (both actions in flight together) and waits for both toasts. */
   async function clickTogether(a: { page: DriverPage; action: 'chat' | 'login' }, b: { page: DriverPage; action: 'chat' | 'login' }) {
@@ -228,7 +229,10 @@ test.describe('One dashboard tab', () => {
     await Promise.all([a.page.clickAt(points[0]), b.page.clickAt(points[1])]);
     const at = await Promise.all([a, b].map(({ page }) => page.evaluate(() => (window as unknown as { __clickedAt?: number }).__clickedAt ?? null, undefined)));
     expect(at.every((time) => typeof time === 'number')).toBe(true);
-    expect(Math.abs((at[0] ?? 0) - (at[1] ?? 0)), 'the two actions overlapped').toBeLessThan(PROVIDER_LATENCY_MS);
+    const gapMs = Math.abs((at[0] ?? 0) - (at[1] ?? 0));
+    // The gap is a figure for the report (usually a few ms; tens under load), not a pass/fail bound.
+    test.info().annotations.push({ type: 'click gap (ms)', description: gapMs.toFixed(1) });
+    expect(gapMs, 'the two actions overlapped').toBeLessThan(PROVIDER_LATENCY_MS);
     for (const { page } of [a, b]) await expect.poll(() => page.toast()).toMatchObject({ ok: true });
   }
 

@@ -56,7 +56,7 @@ describe('agentFromBrowserProfile', () => {
 
   it('an e-mail outside the directory identifies nobody and is reported', () => {
     const resolved = resolveConfig({ policy: POLICY, browserProfileEmail: 'mallory@elsewhere.example' });
-    expect(() => requireAgent(resolved.values)).toThrow(/does not know who you are/);
+    expect(() => requireAgent(resolved.values)).toThrow(/identifies you by the account signed in to this browser, and could not/);
     expect(resolved.problems).toContainEqual({ key: 'agentFromBrowserProfile', source: 'policy', message: 'this browser is signed in as mallory@elsewhere.example, who is not in the agents directory' });
   });
 
