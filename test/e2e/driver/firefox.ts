@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type ElementHandle, type LaunchOptions, type Page } from 'puppeteer-core';
 import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
 
 /** The dev-hosts Firefox build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
@@ -37,6 +38,33 @@ function geckoId(extensionDir: string): string {
   return id;
 }
 
+const LAUNCH: LaunchOptions = {
+  browser: 'firefox',
+  protocol: 'webDriverBiDi',
+  executablePath: FIREFOX,
+  headless: true,
+  // WebDriver BiDi refuses to navigate to moz-extension: pages without it (test-only flag).
+  args: ['--remote-allow-system-access'],
+};
+
+let template: Promise<string> | undefined;
+
+/**
+ * A new Firefox profile for each test, copied from one this worker's Firefox has already initialised (without
+ * the extension): it starts in ~3.5 s instead of ~5 s, and each test still has a profile of its own.
+ */
+async function freshProfile(): Promise<string> {
+  template ??= (async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccb-firefox-template-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await (await puppeteer.launch({ ...LAUNCH, userDataDir: dir })).close();
+    return dir;
+  })();
+  const profile = mkdtempSync(path.join(tmpdir(), 'ccb-firefox-'));
+  cpSync(await template, profile, { recursive: true });
+  return profile;
+}
+
 /**
  * Debian's Firefox ESR through puppeteer-core over WebDriver BiDi, the extension installed as a temporary
  * add-on. Its background is an MV2 event page that no automation protocol exposes, so storage is written
@@ -49,6 +77,7 @@ export class FirefoxDriver implements ExtensionDriver {
     readonly puppeteerBrowser: Browser,
     /** moz-extension://<uuid>; the uuid is fixed at launch so the extension's pages have a known address. */
     readonly extensionOrigin: string,
+    private readonly profileDir: string,
   ) {}
 
   static async launch(extensionDir = FIREFOX_EXTENSION_DIR): Promise<FirefoxDriver> {
@@ -56,13 +85,10 @@ export class FirefoxDriver implements ExtensionDriver {
       throw new Error(`No built extension at ${extensionDir}: run "CCB_DEV_HOSTS=1 npx wxt build -b firefox" (npm test does).`);
     }
     const uuid = randomUUID();
+    const profile = await freshProfile();
     const browser = await puppeteer.launch({
-      browser: 'firefox',
-      protocol: 'webDriverBiDi',
-      executablePath: FIREFOX,
-      headless: true,
-      // WebDriver BiDi refuses to navigate to moz-extension: pages without it (test-only flag).
-      args: ['--remote-allow-system-access'],
+      ...LAUNCH,
+      userDataDir: profile,
       extraPrefsFirefox: {
         'extensions.webextensions.uuids': JSON.stringify({ [geckoId(extensionDir)]: uuid }),
         'network.dns.localDomains': TEST_CRM_HOSTS.join(','),
@@ -71,13 +97,14 @@ export class FirefoxDriver implements ExtensionDriver {
         'extensions.webextOptionalPermissionPrompts': false,
       },
     });
+    const driver = new FirefoxDriver(browser, `moz-extension://${uuid}`, profile);
     try {
       await browser.installExtension(extensionDir);
     } catch (error) {
-      await browser.close();
+      await driver.close();
       throw error;
     }
-    return new FirefoxDriver(browser, `moz-extension://${uuid}`);
+    return driver;
   }
 
   /** One of the extension's own pages (options.html, popup.html…), loaded and with its scripts running. */
@@ -174,7 +201,11 @@ export class FirefoxDriver implements ExtensionDriver {
   }
 
   async close(): Promise<void> {
-    await this.puppeteerBrowser.close();
+    try {
+      await this.puppeteerBrowser.close();
+    } finally {
+      rmSync(this.profileDir, { recursive: true, force: true });
+    }
   }
 }
 
