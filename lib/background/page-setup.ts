@@ -3,7 +3,6 @@ import type { ResolvedConfig } from '../config/resolve';
 import type { PartialConfig } from '../config/schema';
 import { activeProfiles, selectBuiltIns } from '../crm/profiles';
 import type { CompiledProfile } from '../crm/rules/engine';
-import { tenantProblem } from '../crm/tenants';
 import type { PageSetup } from '../messaging';
 
 /**
@@ -12,17 +11,15 @@ import type { PageSetup } from '../messaging';
  * get them (SENDERS in lib/messaging.ts), not another extension and not an extension page.
  */
 export function pageSetup(values: PartialConfig, crmTenants: readonly string[] | undefined = values.crmTenants): PageSetup {
+  // A malformed crmTenants never gets here as a list (effectiveTenants): its problem is the config's, shown
+  // with the others in the options page and the popup.
   const { declarations, problems } = selectBuiltIns(values.crmProfiles);
-  const tenantProblems = (crmTenants ?? []).flatMap((entry) => {
-    const problem = tenantProblem(entry);
-    return problem ? [`crmTenants: ${problem} (this entry allows nothing)`] : [];
-  });
   return {
     ...(values.crmProfiles ? { crmProfiles: [...values.crmProfiles] } : {}),
     ...(crmTenants ? { crmTenants: [...crmTenants] } : {}),
     crmRules: [...(values.crmRules ?? [])],
     builtIns: declarations,
-    problems: [...problems, ...tenantProblems],
+    problems,
     defaultCountry: values.defaultCountry ?? 'US',
   };
 }

@@ -3,8 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { BrowserContext, CDPSession, Page, Route } from '@playwright/test';
-import { canWritePolicy, removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
-import { demoOptions, expect, launchWithExtension, leadActions, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
+import { canWritePolicy } from './chromium-policy';
+import { demoOptions, leadActions, type SandboxControl, TOKEN, uniqueLeadId } from './fixtures';
+import { expect, test } from './policy-browser';
 import { collectIsolatedWorlds } from './isolated-worlds';
 
 /**
@@ -20,17 +21,9 @@ test.describe.configure({ mode: 'serial' });
 /** The built-in default provider URL: with no URL in policy, the token goes here and nowhere else. */
 const DEFAULT_API = 'https://apis.saleschat.pro';
 
-let launched: Awaited<ReturnType<typeof launchWithExtension>> | undefined;
 let decoy: { server: Server; url: string; requests: string[] } | undefined;
 
-test.beforeEach(async ({ sandbox }) => {
-  await sandbox.call('POST', 'reset', {});
-});
-
 test.afterEach(async () => {
-  removeChromiumPolicy();
-  await launched?.context.close();
-  launched = undefined;
   decoy?.server.close();
   decoy = undefined;
 });
@@ -67,11 +60,9 @@ async function optionsPage(context: BrowserContext, id: string): Promise<Page> {
   return page;
 }
 
-test('a policy token: the agent’s provider URL and identity are ignored and shown as such; requests go to the default URL as Alice; Test connection mints no link', async ({ sandbox }) => {
+test('a policy token: the agent’s provider URL and identity are ignored and shown as such; requests go to the default URL as Alice; Test connection mints no link', async ({ sandbox, policyBrowser }) => {
   decoy = await startDecoy();
-  writeChromiumPolicy(policy(sandbox));
-  launched = await launchWithExtension();
-  const { context, id } = launched;
+  const { context, id } = await policyBrowser.launch(policy(sandbox));
   // The policy names no URL, so the default (Saleschat's) applies: routed to the sandbox, as in release-build.spec.ts.
   const toSandbox = async (route: Route) => {
     const url = new URL(route.request().url());
@@ -108,13 +99,11 @@ test('a policy token: the agent’s provider URL and identity are ignored and sh
   expect(decoy.requests).toEqual([]);
 });
 
-test('an http:// provider URL in policy is refused with the key named, and nothing is sent', async ({ sandbox }) => {
+test('an http:// provider URL in policy is refused with the key named, and nothing is sent', async ({ sandbox, policyBrowser }) => {
   decoy = await startDecoy();
   // Not loopback: even this test build (which allows http://127.0.0.1 for the sandbox) refuses it.
   const plainHttp = decoy.url.replace('127.0.0.1', 'saleschat-plain.test');
-  writeChromiumPolicy(policy(sandbox, { providerApiUrl: plainHttp }));
-  launched = await launchWithExtension();
-  const { context, id } = launched;
+  const { context, id } = await policyBrowser.launch(policy(sandbox, { providerApiUrl: plainHttp }));
 
   const options = await optionsPage(context, id);
   await expect(options.locator('#config-problems')).toContainText('providerApiUrl');
@@ -129,10 +118,8 @@ test('an http:// provider URL in policy is refused with the key named, and nothi
   expect(decoy.requests).toEqual([]);
 });
 
-test('the content script cannot read the token from any storage area (its own isolated world, through DevTools)', async ({ sandbox }) => {
-  writeChromiumPolicy(policy(sandbox, { providerApiUrl: sandbox.apiUrl }));
-  launched = await launchWithExtension();
-  const { context, id } = launched;
+test('the content script cannot read the token from any storage area (its own isolated world, through DevTools)', async ({ sandbox, policyBrowser }) => {
+  const { context, id } = await policyBrowser.launch(policy(sandbox, { providerApiUrl: sandbox.apiUrl }));
   // An agent-typed value in storage.local too, as an older version kept the token there.
   await writeAgentOptions(context, { defaultCountry: 'DE' });
 
@@ -190,10 +177,8 @@ test.describe('who the agent is, from the browser’s account', () => {
     return rest;
   }
 
-  test('store build: the options page offers the one permission; until then Chat refuses and sends nothing', async ({ sandbox }) => {
-    writeChromiumPolicy(profilePolicy(sandbox));
-    launched = await launchWithExtension();
-    const { context, id } = launched;
+  test('store build: the options page offers the one permission; until then Chat refuses and sends nothing', async ({ sandbox, policyBrowser }) => {
+    const { context, id } = await policyBrowser.launch(profilePolicy(sandbox));
     const options = await optionsPage(context, id);
     await expect(options.locator('#browser-profile')).toHaveAttribute('data-state', 'unavailable');
     await expect(options.locator('#browser-profile')).toContainText('Allow the extension to read its e-mail (once)');
@@ -207,11 +192,9 @@ test.describe('who the agent is, from the browser’s account', () => {
     expect(Object.entries(await sandbox.counts()).filter(([, count]) => count !== 0)).toEqual([]);
   });
 
-  test('fleet build: the account is read without asking; with none signed in, the options page says to sign in', async ({ sandbox }) => {
+  test('fleet build: the account is read without asking; with none signed in, the options page says to sign in', async ({ sandbox, policyBrowser }) => {
     test.skip(!existsSync(path.join(FLEET_DIR, 'manifest.json')), `No fleet build at ${FLEET_DIR}: run "CCB_FLEET=1 CCB_ALLOW_LOOPBACK=1 npx wxt build" (npm test does).`);
-    writeChromiumPolicy(profilePolicy(sandbox));
-    launched = await launchWithExtension(FLEET_DIR);
-    const { context, id } = launched;
+    const { context, id } = await policyBrowser.launch(profilePolicy(sandbox), FLEET_DIR);
     const options = await optionsPage(context, id);
     await expect(options.locator('#browser-profile')).toHaveAttribute('data-state', 'signed-out');
     await expect(options.locator('#browser-profile')).toContainText('Sign in to this browser with your work account.');

@@ -1,30 +1,13 @@
 import type { BrowserContext, Page, Worker } from '@playwright/test';
-import { canWritePolicy, reloadPolicies, removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
+import { canWritePolicy, reloadPolicies, writeChromiumPolicy } from './chromium-policy';
 import { nimbusRule } from './nimbus-rule';
-import { demoOptions, expect, launchWithExtension, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId } from './fixtures';
+import { demoOptions, leadActions, ORG, type SandboxControl, TOKEN, uniqueLeadId } from './fixtures';
+import { expect, test } from './policy-browser';
 
 // Policy lives in a system directory that every Chromium on the machine reads, so these tests write it only
 // for their own duration, one at a time, and need root (as in CI).
 test.skip(!canWritePolicy(), 'writing /etc/chromium/policies/managed needs root (CI runs as root)');
 test.describe.configure({ mode: 'serial' });
-
-interface Launched {
-  context: BrowserContext;
-  worker: Worker;
-  id: string;
-}
-
-let launched: Launched | undefined;
-
-test.beforeEach(async ({ sandbox }) => {
-  await sandbox.call('POST', 'reset', {});
-});
-
-test.afterEach(async () => {
-  removeChromiumPolicy();
-  await launched?.context.close();
-  launched = undefined;
-});
 
 function policyFor(sandbox: SandboxControl, overrides: Record<string, unknown> = {}) {
   const { agentEmail: _agentEmail, ...directory } = demoOptions(sandbox);
@@ -41,10 +24,8 @@ async function popupFor(context: BrowserContext, worker: Worker, extensionId: st
   return popup;
 }
 
-test('provider URL, org, token and agents from policy alone: Chat works, fields are locked, a policy change applies without restart', async ({ sandbox }) => {
-  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', allowReassign: true });
-  launched = await launchWithExtension();
-  const { context, id } = launched;
+test('provider URL, org, token and agents from policy alone: Chat works, fields are locked, a policy change applies without restart', async ({ sandbox, policyBrowser }) => {
+  const { context, id } = await policyBrowser.launch({ ...policyFor(sandbox), agentEmail: 'alice@example.com', allowReassign: true });
 
   const lead = await sandbox.addLead({ id: uniqueLeadId('POL'), firstName: 'Ada', lastName: 'Policy', phone: '+1 415 555 0150', ownerEmail: 'bob@example.com' });
   const crm = await context.newPage();
@@ -80,17 +61,15 @@ test('provider URL, org, token and agents from policy alone: Chat works, fields 
   expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
 });
 
-test('invalid policy: the popup names each bad key; a missing token means no provider request', async ({ sandbox }) => {
+test('invalid policy: the popup names each bad key; a missing token means no provider request', async ({ sandbox, policyBrowser }) => {
   const { apiToken: _token, ...withoutToken } = policyFor(sandbox);
-  writeChromiumPolicy({
+  const { context, worker, id } = await policyBrowser.launch({
     ...withoutToken,
     agentEmail: 'alice@example.com',
     providerDashboardUrl: 'app.saleschat.pro',
     requestTimeoutMs: 50,
     defaultCountry: 'Germany',
   });
-  launched = await launchWithExtension();
-  const { context, worker, id } = launched;
 
   const lead = await sandbox.addLead({ id: uniqueLeadId('BAD'), firstName: 'Ada', lastName: 'Invalid', phone: '+1 415 555 0152' });
   const crm = await context.newPage();
@@ -120,14 +99,12 @@ test('invalid policy: the popup names each bad key; a missing token means no pro
   await expect(options.locator('[data-key="providerDashboardUrl"]')).toContainText('so it is not set');
 });
 
-test('a CRM rule from policy alone: the content script is registered on its host, Chat works, no double buttons', async ({ sandbox }) => {
+test('a CRM rule from policy alone: the content script is registered on its host, Chat works, no double buttons', async ({ sandbox, policyBrowser }) => {
   // /other-crm/ is outside the manifest's content-script patterns: only the dynamic registration reaches it.
   // The CRM's port is in the pattern, as an admin copies it from the address bar: the options page checks the
   // site answers there.
   const port = new URL(sandbox.apiUrl).port;
-  writeChromiumPolicy({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [nimbusRule(`http://localhost:${port}/other-crm/labels/:id`)] });
-  launched = await launchWithExtension();
-  const { context, id } = launched;
+  const { context, id } = await policyBrowser.launch({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [nimbusRule(`http://localhost:${port}/other-crm/labels/:id`)] });
 
   const options = await context.newPage();
   await options.goto(`chrome-extension://${id}/options.html`);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page, Worker } from '@playwright/test';
-import { canWritePolicy, reloadPolicies, removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
-import { demoOptions, expect, launchWithExtension, leadActions, type SandboxControl, test } from './fixtures';
+import { canWritePolicy, reloadPolicies, writeChromiumPolicy } from './chromium-policy';
+import { demoOptions, leadActions, type SandboxControl } from './fixtures';
+import { expect, test } from './policy-browser';
 import { collectIsolatedWorlds } from './isolated-worlds';
 
 /**
@@ -26,17 +27,6 @@ const OWN_PORTAL = 'https://app.hubspot.com/contacts/4151234/record/0-1/51234567
 /** Another HubSpot account on the same host: only the portal id in the path tells it apart. */
 const OTHER_PORTAL = 'https://app.hubspot.com/contacts/9151234/record/0-1/51234567';
 
-let launched: Awaited<ReturnType<typeof launchWithExtension>> | undefined;
-
-test.beforeEach(async ({ sandbox }) => {
-  await sandbox.call('POST', 'reset', {});
-});
-
-test.afterEach(async () => {
-  removeChromiumPolicy();
-  await launched?.context.close();
-  launched = undefined;
-});
 
 function policy(sandbox: SandboxControl, crmTenants: string[]) {
   return { ...demoOptions(sandbox), crmTenants };
@@ -66,13 +56,9 @@ async function open(context: BrowserContext, extensionId: string, url: string): 
   return { page, worlds };
 }
 
-test('the company’s Pipedrive and HubSpot portal get the buttons; a trial Pipedrive and another HubSpot portal get no content script at all', async ({
-  sandbox,
-}) => {
+test('the company’s Pipedrive and HubSpot portal get the buttons; a trial Pipedrive and another HubSpot portal get no content script at all', async ({ sandbox, policyBrowser }) => {
   await sandbox.forgetContactFor('pipedrive:acme.pipedrive.com:1234');
-  writeChromiumPolicy(policy(sandbox, ['acme.pipedrive.com', '4151234']));
-  launched = await launchWithExtension();
-  const { context, worker, id } = launched;
+  const { context, worker, id } = await policyBrowser.launch(policy(sandbox, ['acme.pipedrive.com', '4151234']));
   await routeSaasCrms(context);
   await expect
     .poll(() => registeredMatches(worker))
@@ -108,12 +94,8 @@ test('the company’s Pipedrive and HubSpot portal get the buttons; a trial Pipe
   expect(contacts).toEqual(['pipedrive:acme.pipedrive.com:1234']);
 });
 
-test('a crmTenants entry the extension cannot read is named in the options page, and the built-in CRMs then run nowhere (fail closed)', async ({
-  sandbox,
-}) => {
-  writeChromiumPolicy(policy(sandbox, ['acme.pipedrive.com', 'https://trial-4821.pipedrive.com/']));
-  launched = await launchWithExtension();
-  const { context, worker, id } = launched;
+test('a crmTenants entry the extension cannot read is named in the options page, and the built-in CRMs then run nowhere (fail closed)', async ({ sandbox, policyBrowser }) => {
+  const { context, worker, id } = await policyBrowser.launch(policy(sandbox, ['acme.pipedrive.com', 'https://trial-4821.pipedrive.com/']));
   await routeSaasCrms(context);
 
   const options = await context.newPage();
