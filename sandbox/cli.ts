@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_OIDC_CLIENT, OIDC_DEMO_PASSWORD } from './oidc';
 import { demoSeed } from './seed';
 import { startSandbox } from './server';
 
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
   API token:     ${org?.tokens[0]}
   Users:         ${org?.users.map((user) => `${user.id} (${user.email})`).join(', ')}
   Data file:     ${dataFile ?? '(memory only)'}
+  OIDC issuer:   ${sandbox.oidcIssuer}
+  OIDC client:   ${DEFAULT_OIDC_CLIENT.client_id} / ${DEFAULT_OIDC_CLIENT.client_secret} (redirect ${DEFAULT_OIDC_CLIENT.redirect_uris.join(', ')})
+  OIDC password: ${OIDC_DEMO_PASSWORD} (every seed user; sign in with the email)
 Press Ctrl+C to stop.`);
 
   let stopping = false;

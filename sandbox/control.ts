@@ -173,7 +173,7 @@ export function handleControl(method: string, path: string, rawBody: string, dep
   }
 }
 
-function invalid(error: z.ZodError): Reply {
+export function invalid(error: z.ZodError): Reply {
   const issue = error.issues[0];
   const field = issue?.path.join('.') ?? '';
   const detail = error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');

@@ -7,10 +7,21 @@ import { handleDashboard } from './dashboard';
 import type { FaultUse } from './faults';
 import { html, page } from './html';
 import { BodyTooLargeError, errorReply, htmlReply, parseJson, type Reply, readBody, send, sleep } from './http';
+import {
+  createSandboxOidc,
+  handleOidcControl,
+  isOidcPath,
+  OIDC_PATH,
+  type OidcTtlSeconds,
+  oidcAccountsFromSeed,
+  type SandboxOidc,
+  type SandboxOidcClient,
+} from './oidc';
 import { demoSeed, type SandboxSeed } from './seed';
 import { handleSpaCrm } from './spa-crm';
 import { Store } from './store';
 
+export type { OidcTtlSeconds, SandboxOidcClient } from './oidc';
 export type { SandboxSeed } from './seed';
 
 export interface SandboxOptions {
@@ -24,11 +35,20 @@ export interface SandboxOptions {
   seed?: SandboxSeed;
   /** Suppress the one-line-per-request log on stdout. */
   quiet?: boolean;
+  /**
+   * OpenID Connect clients of the provider under /oidc, besides the default `ccb-gateway` (one with that id
+   * replaces it). More can be registered at run time: POST /__sandbox/oidc/clients.
+   */
+  oidcClients?: SandboxOidcClient[];
+  /** Token lifetimes of the OpenID Connect provider; defaults 3600 / 3600 / 86400. */
+  oidcTtlSeconds?: OidcTtlSeconds;
 }
 
 export interface Sandbox {
-  /** e.g. http://127.0.0.1:4010, no trailing slash. API, /app, /crm, /spa-crm and /__sandbox all live under it. */
+  /** e.g. http://127.0.0.1:4010, no trailing slash. API, /app, /crm, /spa-crm, /oidc and /__sandbox all live under it. */
   url: string;
+  /** The OpenID Connect provider's issuer, `${url}/oidc`. */
+  oidcIssuer: string;
   port: number;
   close(): Promise<void>;
 }
@@ -40,6 +60,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Aborted on close so that injected delays and latency end at once instead of holding shutdown.
   const shutdown = new AbortController();
   let url = '';
+  // Created once the port is known (the issuer contains it); until then /oidc answers 503.
+  let oidc: SandboxOidc | undefined;
 
   const server = createServer((req, res) => {
     const started = Date.now();
@@ -51,7 +73,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   function logLine(req: IncomingMessage, status: number | string, started: number): void {
-    if (!options.quiet) console.log(`[sandbox] ${status} ${req.method} ${req.url} ${Date.now() - started}ms`);
+    // /oidc requests have their prefix stripped from req.url for oidc-provider; originalUrl keeps it.
+    const target = 'originalUrl' in req && typeof req.originalUrl === 'string' ? req.originalUrl : req.url;
+    if (!options.quiet) console.log(`[sandbox] ${status} ${req.method} ${target} ${Date.now() - started}ms`);
   }
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -60,7 +84,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     if (path === '/__sandbox' || path.startsWith('/__sandbox/')) {
       const raw = await readBodyOr413(req, res);
-      if (raw !== undefined) send(res, handleControl(method, path, raw, { store, controls }));
+      if (raw === undefined) return;
+      if (path.startsWith(`/__sandbox${OIDC_PATH}/`) && oidc) send(res, await handleOidcControl(method, path, raw, oidc));
+      else send(res, handleControl(method, path, raw, { store, controls }));
+      return;
+    }
+    if (isOidcPath(path)) {
+      if (oidc) await oidc.handle(req, res);
+      else send(res, errorReply(503, 'The OpenID Connect provider is starting'));
       return;
     }
     if (path === '/app' || path.startsWith('/app/')) {
@@ -178,11 +209,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   url = `http://${urlHost(host)}:${port}`;
+  try {
+    oidc = await createSandboxOidc({
+      issuer: `${url}${OIDC_PATH}`,
+      accounts: oidcAccountsFromSeed(options.seed ?? demoSeed),
+      clients: options.oidcClients,
+      ttl: options.oidcTtlSeconds,
+    });
+  } catch (error) {
+    // An invalid oidcClients entry: fail start-up rather than leave a half-working sandbox listening.
+    server.close();
+    store.close();
+    throw error;
+  }
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
+    oidcIssuer: oidc.issuer,
     close() {
       closing ??= new Promise<void>((resolve) => {
         shutdown.abort();
@@ -224,6 +269,7 @@ function indexPage(url: string): string {
       link('/__sandbox/state'),
       link('/__sandbox/counts'),
       link('/__sandbox/requests'),
+      link('/oidc/.well-known/openid-configuration'),
     ]}</ul><p>See sandbox/README.md for the API and control routes.</p></main>`,
     'body{font:15px/1.5 system-ui,sans-serif;margin:40px}',
   );
