@@ -209,3 +209,18 @@ export const TabAccessRequestSchema = z.object({ tabId: z.number().check(z.int()
 /** login(): a content script says which page it was clicked on; extension pages send nothing. */
 export const LoginRequestSchema = z.optional(z.object({ pageUrl: optionalText(2048) }));
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+
+/** Team mode's sign-in and the gateway's health, for the popup and the options page (never a token). */
+export const TeamStatusSchema = z.object({
+  mode: z.enum(['direct', 'team']),
+  gatewayUrl: optionalText(2048),
+  signedIn: z.optional(z.object({ email: text(320), name: optionalText(256), expiresAt: z.number() })),
+  /** A sign-in tab is open and the background waits for it; or the last attempt's failure. */
+  signIn: z.enum(['idle', 'pending', 'failed']),
+  signInProblem: optionalText(1000),
+  health: z.optional(z.object({ ok: z.boolean(), detail: text(1000) })),
+});
+export type TeamStatus = z.infer<typeof TeamStatusSchema>;
+
+export const TeamActionResultSchema = z.object({ ok: z.boolean(), message: text(1000) });
+export type TeamActionResult = z.infer<typeof TeamActionResultSchema>;

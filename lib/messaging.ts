@@ -14,6 +14,8 @@ import type {
   SaveResult,
   SettingsChange,
   SettingsView,
+  TeamActionResult,
+  TeamStatus,
 } from './messages';
 
 /**
@@ -44,6 +46,12 @@ export interface ProtocolMap {
   exportMappings(): MappingExport;
   /** Options page → background: merge an exported file into this browser's mappings (conflicts reported). */
   importMappings(request: MappingImportRequest): MappingImportResult;
+  /** Popup or options page → background: team mode's sign-in state and the gateway's health. */
+  getTeamStatus(): TeamStatus;
+  /** Popup or options page → background: open the team sign-in tab (the background collects the result). */
+  teamSignIn(): TeamActionResult;
+  /** Popup or options page → background: forget this browser's team sign-in (revoked at the IdP). */
+  teamSignOut(): TeamActionResult;
 }
 
 export type MessageName = keyof ProtocolMap;
@@ -75,6 +83,9 @@ export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   saveSettings: ['extension-page'],
   exportMappings: ['extension-page'],
   importMappings: ['extension-page'],
+  getTeamStatus: ['extension-page'],
+  teamSignIn: ['extension-page'],
+  teamSignOut: ['extension-page'],
 };
 
 /** The parts of runtime.MessageSender the checks read (the same in Chrome and Firefox). */

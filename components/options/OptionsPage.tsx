@@ -2,9 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ConnectionReport, RuleHostsView, SaveResult, SettingsChange, SettingsView } from '../../lib/messaging';
 import { FIELDS, type FieldSpec, fromInputText, toInputText } from './fields';
 import { BrowserProfileSection } from './BrowserProfile';
+import { type TeamApi, TeamSection } from '../team/TeamSection';
 import { MappingTransfer, type MappingTransferApi } from './MappingTransfer';
 
-export interface OptionsApi extends MappingTransferApi {
+export interface OptionsApi extends MappingTransferApi, TeamApi {
   getSettings(): Promise<SettingsView>;
   saveSettings(change: SettingsChange): Promise<SaveResult>;
   testConnection(): Promise<ConnectionReport>;
@@ -191,6 +192,7 @@ export function OptionsPage({ api }: { api: OptionsApi }) {
         />
       )}
       {view.storageAccess && <StorageAccessSection access={view.storageAccess} />}
+      <TeamSection api={api} />
       <MappingTransfer api={api} importAllowed={view.values.allowMappingImport === true} />
       {report && (
         <section id="connection-report" data-ok={String(report.ok)}>

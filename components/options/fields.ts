@@ -9,6 +9,12 @@ export interface FieldSpec {
 }
 
 export const FIELDS: readonly FieldSpec[] = [
+  {
+    key: 'gatewayUrl',
+    label: 'Team gateway URL',
+    kind: 'url',
+    help: "Team mode: your company's gateway. Set, you sign in with your company account and the settings below that name the token or you are not used.",
+  },
   { key: 'providerApiUrl', label: 'Provider API URL', kind: 'url', help: 'Base URL of the Saleschat API.' },
   { key: 'providerDashboardUrl', label: 'Dashboard URL', kind: 'url', help: 'Base URL of the Saleschat web dashboard.' },
   { key: 'orgId', label: 'Organisation id', kind: 'text', help: 'Your Saleschat organisation.' },

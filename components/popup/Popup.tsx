@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ActionOutcome, ConnectionReport, DetectionStatus, Lead, SettingsView, TabAccess } from '../../lib/messaging';
 import { pickPhone } from '../../lib/phone';
+import { type TeamApi, TeamSection } from '../team/TeamSection';
 
-export interface PopupApi {
+export interface PopupApi extends TeamApi {
   getSettings(): Promise<SettingsView>;
   /** The current tab's detection, or undefined when no content script answers there. */
   getDetectionStatus(): Promise<DetectionStatus | undefined>;
@@ -89,7 +90,8 @@ export function Popup({ api }: { api: PopupApi }) {
           ))}
         </ul>
       )}
-      <p id="agent">
+      <TeamSection api={api} />
+      <p id="agent" hidden={view.values.gatewayUrl !== undefined}>
         {view.agent
           ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (via ${describeVia(view)}).`
           : 'You are not identified yet: choose yourself in the options.'}

@@ -28,6 +28,9 @@ const api = {
   },
   login: () => sendMessage('login', undefined),
   testConnection: () => sendMessage('testConnection'),
+  getTeamStatus: () => sendMessage('getTeamStatus'),
+  teamSignIn: () => sendMessage('teamSignIn'),
+  teamSignOut: () => sendMessage('teamSignOut'),
   openOptions: () => void browser.runtime.openOptionsPage(),
   onSettingsChanged: (callback: () => void) => browser.storage.onChanged.addListener(() => callback()),
 };

@@ -8,11 +8,11 @@ import { testConnection } from '../actions/test-connection';
 import { exportMappings, importMappings } from '../actions/transfer';
 import { browserProfile, loadConfig, saveAgentOptions } from '../config/agent-options';
 import type { BrowserProfileState } from '../config/browser-profile';
-import { agentMayNotSet, ConfigError, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
+import { agentMayNotSet, ConfigError, isTeamMode, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
 import { EmptyRequestSchema, LeadSchema, LoginRequestSchema, MappingImportRequestSchema, SettingsChangeSchema, TabAccessRequestSchema } from '../messages';
 import type { ActionOutcome, SettingsView } from '../messaging';
-import { SaleschatClient } from '../provider/client';
+import { ACTION_RETRY, SaleschatClient } from '../provider/client';
 import { redact } from '../redact';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
@@ -23,6 +23,7 @@ import { siteStates, tabAccess } from './site-access';
 import { closeStorageToContentScripts, type StorageAreaName, storageAccessItem } from './storage-access';
 import { activeCrmProfiles, effectiveTenants, pageSetup } from './page-setup';
 import { builtInMatches } from '../crm/tenants';
+import { dropStoredTokenInTeamMode, teamBackground } from './team';
 
 /**
  * The background worker: the only place that holds the token, calls the provider and opens the database.
@@ -36,6 +37,7 @@ export function startBackground(): void {
   // One per background context: Chat and Login share its lock, so together they open one tab.
   const dashboardTab = createDashboardTab(browser);
   const loginLinks = loginLinkStore(browser.storage.session);
+  const team = teamBackground({ store, showInDashboard: dashboardTab.show });
 
   const context = async (): Promise<ActionContext> => {
     const config = await loadConfig();
@@ -72,6 +74,10 @@ export function startBackground(): void {
     syncRules().catch((error) => console.warn(redact(`CRM Chat Bridge: could not register the content script: ${String(error)}`)));
   };
   resync();
+  const dropToken = () => {
+    dropStoredTokenInTeamMode().catch((error) => console.warn(redact(`CRM Chat Bridge: could not remove the stored API token: ${String(error)}`)));
+  };
+  dropToken();
   browser.runtime.onInstalled.addListener(({ reason }) => {
     if (reason !== 'install' && reason !== 'update') return;
     syncRules()
@@ -79,7 +85,10 @@ export function startBackground(): void {
       .catch((error) => console.warn(redact(`CRM Chat Bridge: could not start in the tabs already open: ${String(error)}`)));
   });
   browser.storage.onChanged.addListener((changes, area) => {
-    if (area === 'managed' || (area === 'local' && 'agentOptions' in changes)) resync();
+    if (area === 'managed' || (area === 'local' && 'agentOptions' in changes)) {
+      resync();
+      dropToken();
+    }
   });
   browser.permissions.onAdded.addListener(resync);
   browser.permissions.onRemoved.addListener(resync);
@@ -91,11 +100,21 @@ export function startBackground(): void {
         schema: LeadSchema,
         pageUrl: (lead) => lead.pageUrl,
         run: async (lead) => {
+          const gatewayUrl = await team.gatewayUrl();
+          if (gatewayUrl) return team.chat(gatewayUrl, lead);
           await settledWithin(journalResumed, JOURNAL_WAIT_MS);
           return recorded(await openChat(lead, await context()));
         },
       },
-      login: { schema: LoginRequestSchema, pageUrl: (request) => request?.pageUrl, run: async () => recorded(await login(await context())) },
+      login: {
+        schema: LoginRequestSchema,
+        pageUrl: (request) => request?.pageUrl,
+        run: async () => {
+          const gatewayUrl = await team.gatewayUrl();
+          return gatewayUrl ? team.login(gatewayUrl) : recorded(await login(await context()));
+        },
+      },
+      ...team.routes,
       getPageSetup: {
         schema: EmptyRequestSchema,
         run: async () => {
@@ -199,13 +218,6 @@ function createClient(provider: ProviderConfig, config: ResolvedConfig): Salesch
   });
 }
 
-/**
- * Retries for an agent's click: up to 3 tries per call with full-jitter back-off from 250 ms (Retry-After
- * wins when longer), and 20 s for the whole action, after which the toast says what failed and offers Retry.
- * An agent waits on these, so the numbers are small; provisioning, which nobody watches, retries longer.
- */
-const ACTION_RETRY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4000, actionBudgetMs: 20_000 } as const;
-
 /** The settings as the options page may see them: the token replaced by a hint of its last characters. */
 export function settingsView(
   config: ResolvedConfig,
@@ -217,7 +229,8 @@ export function settingsView(
   const agent = resolveAgent(config.values);
   let notReady: string | undefined;
   try {
-    requireProviderConfig(config);
+    // Team mode: the gateway holds the provider settings; the popup's team section says what is missing.
+    if (!isTeamMode(config)) requireProviderConfig(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     notReady = error.message;

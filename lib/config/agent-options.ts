@@ -55,6 +55,18 @@ async function readAgentLayer(): Promise<Record<string, unknown>> {
   return token === undefined ? options : { ...options, apiToken: token };
 }
 
+/**
+ * Deletes the token the agent entered (team mode: the browser keeps none). Returns whether there was one.
+ * Policy's own copy is not the extension's to delete; resolveConfig ignores it and says so.
+ */
+export async function forgetAgentToken(): Promise<boolean> {
+  const { apiToken: leftover, ...options } = await agentOptionsItem.getValue();
+  if (leftover !== undefined) await agentOptionsItem.setValue(options);
+  const stored = await secrets().secrets.get('apiToken');
+  if (stored) await secrets().secrets.delete('apiToken');
+  return leftover !== undefined || stored !== undefined;
+}
+
 /** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */
 export async function loadConfig(): Promise<ResolvedConfig> {
   const [policy, agent] = await Promise.all([readPolicy(), readAgentLayer()]);

@@ -63,4 +63,9 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
     title: 'Take over when the owner is unknown',
     description: "With allowReassign false: what Chat does when the CRM page does not show the lead's owner: 'allow' (default) or 'refuse'.",
   },
+  gatewayUrl: {
+    title: 'Team gateway URL',
+    description:
+      "Team mode: the company's team gateway, e.g. https://chat-gateway.example.com. Agents sign in with the company's identity provider; the gateway holds the Saleschat token and the team's lead map, so apiToken and the agent identity keys are ignored. Empty: direct mode.",
+  },
 };

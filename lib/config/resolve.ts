@@ -9,6 +9,7 @@ import {
   type ConfigKey,
   ConfigSchema,
   type PartialConfig,
+  TEAM_MODE_IGNORED_KEYS,
   TOKEN_BOUND_KEYS,
 } from './schema';
 
@@ -112,8 +113,36 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
     resolved.values.agentSelfSelect = !policyToken;
     resolved.sources.agentSelfSelect = 'default';
   }
+  if (resolved.values.gatewayUrl !== undefined) return applyTeamMode(resolved);
   requireKnownAgentId(resolved);
   identifyByBrowserProfile(resolved, layers.browserProfileEmail);
+  return resolved;
+}
+
+/** Team mode: whether the config names a team gateway (the gateway then holds the token and knows the agent). */
+export function isTeamMode(resolved: ResolvedConfig): boolean {
+  return resolved.values.gatewayUrl !== undefined;
+}
+
+/**
+ * In team mode the browser never holds the provider token and never says who the agent is: those keys are
+ * dropped whatever their source, each reported (the options page shows it), so an admin who left apiToken in
+ * policy sees that it is unused and should be removed.
+ */
+function applyTeamMode(resolved: ResolvedConfig): ResolvedConfig {
+  for (const key of TEAM_MODE_IGNORED_KEYS) {
+    const source = resolved.sources[key];
+    if (source === undefined || source === 'default') continue;
+    delete resolved.values[key];
+    delete resolved.sources[key];
+    resolved.ignored.push({
+      key,
+      message:
+        key === 'apiToken'
+          ? `ignored in team mode: the team gateway holds the Saleschat token, so this browser keeps none (remove apiToken from ${source === 'policy' ? 'the policy' : 'your options'})`
+          : 'ignored in team mode: the team gateway knows who you are from your company sign-in and applies the team\'s rules',
+    });
+  }
   return resolved;
 }
 

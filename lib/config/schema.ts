@@ -116,6 +116,12 @@ export const ConfigSchema = z.object({
   allowMappingImport: z.boolean(),
   /** allowReassign false and the CRM page does not show whose lead it is: allow the Chat, or refuse it. */
   reassignWhenOwnerUnknown: z.enum(['allow', 'refuse']),
+  /**
+   * Team mode (docs/gateway.md): the company's team gateway. Set, the browser holds no provider token (a set
+   * apiToken is ignored), agents sign in with the company's identity provider, and the gateway decides who
+   * they are and keeps the team's one lead ↔ chat map.
+   */
+  gatewayUrl: providerUrl,
 });
 
 export type ConfigKey = keyof typeof ConfigSchema.shape;
@@ -165,3 +171,18 @@ export const TOKEN_BOUND_KEYS: readonly ConfigKey[] = [
 
 /** Keys whose value is a credential: never sent to any page, never logged, shown masked. */
 export const SECRET_KEYS: readonly ConfigKey[] = ['apiToken'];
+
+/**
+ * Keys that say who the agent is or act with the provider token: in team mode the gateway decides these, so
+ * any value the browser has for them is ignored (lib/config/resolve.ts applyTeamMode).
+ */
+export const TEAM_MODE_IGNORED_KEYS: readonly ConfigKey[] = [
+  'apiToken',
+  'agentEmail',
+  'agentProviderUserId',
+  'agentSelfSelect',
+  'agentFromBrowserProfile',
+  'contactLookupUrlTemplate',
+  'magicLinkReuse',
+  'allowMappingImport',
+];

@@ -45,6 +45,13 @@ export interface ClientRetryOptions extends Omit<RetryOptions, 'budgetMs' | 'now
   actionBudgetMs: number;
 }
 
+/**
+ * Retries for an agent's click: up to 3 tries per call with full-jitter back-off from 250 ms (Retry-After
+ * wins when longer), and 20 s for the whole action, after which the toast says what failed and offers Retry.
+ * An agent waits on these, so the numbers are small; provisioning, which nobody watches, retries longer.
+ */
+export const ACTION_RETRY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4000, actionBudgetMs: 20_000 } as const satisfies ClientRetryOptions;
+
 export interface CreateContactInput {
   crm_id: string;
   first_name?: string;

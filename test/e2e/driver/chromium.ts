@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page, type Worker } from '@playwright/test';
-import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
+import { type DriverPage, dumpExtensionStorage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
 
 /** The dev-hosts build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
 export const CHROME_EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'chrome-mv3');
@@ -58,6 +58,10 @@ export class ChromiumDriver implements ExtensionDriver {
       const api = (globalThis as unknown as { chrome: { storage: { local: { set(items: object): Promise<void> } } } }).chrome;
       await api.storage.local.set({ agentOptions: value });
     }, options);
+  }
+
+  storageDump(): Promise<string> {
+    return this.launched.worker.evaluate(dumpExtensionStorage);
   }
 
   async newPage(url: string): Promise<DriverPage> {
@@ -136,6 +140,10 @@ export class ChromiumPage implements DriverPage {
   async click(selector: string): Promise<void> {
     await this.page.bringToFront();
     await this.page.locator(selector).first().click();
+  }
+  async fill(selector: string, text: string): Promise<void> {
+    await this.page.bringToFront();
+    await this.page.locator(selector).first().fill(text);
   }
   async goBack(): Promise<void> {
     await this.page.goBack();

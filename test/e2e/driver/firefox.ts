@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type LaunchOptions, type Page } from 'puppeteer-core';
-import { type DriverPage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
+import { type DriverPage, dumpExtensionStorage, duringNavigation, type ExtensionDriver, type LeadAction, readToastInPage, TEST_CRM_HOSTS, type ToastState, UI_HOST } from './types';
 
 /** The dev-hosts Firefox build; CCB_OUT_DIR matches the build's own override (see wxt.config.ts). */
 export const FIREFOX_EXTENSION_DIR = path.resolve(process.env.CCB_OUT_DIR ?? '.output/dev-hosts', 'firefox-mv2');
@@ -137,6 +137,10 @@ export class FirefoxDriver implements ExtensionDriver {
     }
   }
 
+  storageDump(): Promise<string> {
+    return this.inExtensionPage(dumpExtensionStorage, undefined);
+  }
+
   async newPage(url: string): Promise<DriverPage> {
     const page = await this.puppeteerBrowser.newPage();
     await page.goto(url);
@@ -238,6 +242,16 @@ export class FirefoxPage implements DriverPage {
     const element = await until(selector, () => this.page.$(`${selector}:not([disabled])`));
     try {
       await (element as ElementHandle<Element>).click();
+    } finally {
+      await element.dispose();
+    }
+  }
+  async fill(selector: string, text: string): Promise<void> {
+    await this.page.bringToFront();
+    const element = await until(selector, () => this.page.$(`${selector}:not([disabled])`));
+    try {
+      await element.click({ count: 3 });
+      await element.type(text);
     } finally {
       await element.dispose();
     }

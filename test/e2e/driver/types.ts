@@ -29,6 +29,8 @@ export interface DriverPage {
   clickLeadAction(action: LeadAction): Promise<void>;
   /** A real click on the first element matching `selector` (light DOM), once it is there and enabled. */
   click(selector: string): Promise<void>;
+  /** Types `text` into the first input matching `selector` (replacing what is there), as a person types. */
+  fill(selector: string, text: string): Promise<void>;
   /** A real click on the link whose text is exactly `text` (in the CRM page), as an agent opens a record. */
   clickLink(text: string): Promise<void>;
   /** The browser's own Back / Forward (not the page's history API). */
@@ -75,6 +77,11 @@ export interface ExtensionDriver {
    */
   browserTabs(): Promise<{ id: number; url: string }[]>;
   closeBrowserTab(id: number): Promise<void>;
+  /**
+   * Everything the extension stores, as one JSON text: storage.local, storage.session, storage.managed and every
+   * IndexedDB database of the extension's origin with all its rows (read in an extension context).
+   */
+  storageDump(): Promise<string>;
   /** The URL of the tab in front (the one the agent sees), or null when the browser cannot say. */
   frontTabUrl(): Promise<string | null>;
   close(): Promise<void>;
@@ -111,4 +118,42 @@ export async function duringNavigation<T>(read: () => Promise<T>, fallback: T): 
   } catch {
     return fallback;
   }
+}
+
+/**
+ * Extension-side (serialised, so self-contained): every storage area and every IndexedDB database of the
+ * extension's origin, all rows of all object stores, as JSON.
+ */
+export async function dumpExtensionStorage(): Promise<string> {
+  type Area = { get(keys: null): Promise<Record<string, unknown>> };
+  const api = (globalThis as unknown as { browser?: { storage: Record<string, Area> }; chrome?: { storage: Record<string, Area> } });
+  const storage = (api.browser ?? api.chrome)?.storage ?? {};
+  const areas: Record<string, unknown> = {};
+  for (const name of ['local', 'session', 'managed', 'sync']) {
+    try {
+      areas[name] = await storage[name]?.get(null);
+    } catch (error) {
+      areas[name] = `unreadable: ${String(error)}`;
+    }
+  }
+  const databases: Record<string, Record<string, unknown[]>> = {};
+  for (const info of await indexedDB.databases()) {
+    if (!info.name) continue;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(info.name as string);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const tables: Record<string, unknown[]> = {};
+    for (const storeName of Array.from(db.objectStoreNames)) {
+      tables[storeName] = await new Promise<unknown[]>((resolve, reject) => {
+        const request = db.transaction(storeName, 'readonly').objectStore(storeName).getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    }
+    db.close();
+    databases[info.name] = tables;
+  }
+  return JSON.stringify({ areas, databases });
 }

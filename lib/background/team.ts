@@ -1,0 +1,78 @@
+import { browser } from 'wxt/browser';
+import type { ShowInDashboard } from '../actions/dashboard-tab';
+import { forgetAgentToken, loadConfig } from '../config/agent-options';
+import { EmptyRequestSchema, type TeamStatus } from '../messages';
+import type { ActionOutcome, Lead } from '../messaging';
+import type { MappingStore } from '../store/mappings';
+import { teamChat, teamLogin } from '../team/actions';
+import { teamSessionStore } from '../team/session';
+import { gatewayFor, gatewayHealth, signInState, signOut, startSignIn } from '../team/sign-in';
+import type { Routes } from './routes';
+
+/**
+ * Team mode's part of the background: which mode the config is in, the team sign-in routes, and Chat/Login
+ * sent to the gateway. Nothing here reads or writes a provider token: in team mode there is none.
+ */
+export interface TeamBackground {
+  /** The gateway URL when the config is in team mode, else undefined (direct mode). */
+  gatewayUrl(): Promise<string | undefined>;
+  chat(gatewayUrl: string, lead: Lead): Promise<ActionOutcome>;
+  login(gatewayUrl: string): Promise<ActionOutcome>;
+  routes: Pick<Routes, 'getTeamStatus' | 'teamSignIn' | 'teamSignOut'>;
+}
+
+export function teamBackground(deps: { store: MappingStore; showInDashboard: ShowInDashboard }): TeamBackground {
+  const sessions = teamSessionStore();
+  const gatewayUrl = async () => (await loadConfig()).values.gatewayUrl;
+  const context = (url: string) => ({ gateway: gatewayFor({ gatewayUrl: url, sessions }), showInDashboard: deps.showInDashboard, store: deps.store, now: Date.now });
+  const notInTeamMode = { ok: false, message: 'Team mode is not configured (gatewayUrl): this browser works in direct mode.' };
+
+  return {
+    gatewayUrl,
+    chat: (url, lead) => teamChat(lead, context(url)),
+    login: (url) => teamLogin(context(url)),
+    routes: {
+      getTeamStatus: { schema: EmptyRequestSchema, run: async () => teamStatus(await gatewayUrl(), sessions) },
+      teamSignIn: {
+        schema: EmptyRequestSchema,
+        run: async () => {
+          const url = await gatewayUrl();
+          if (!url) return notInTeamMode;
+          return startSignIn({ gatewayUrl: url, sessions, tabs: browser.tabs });
+        },
+      },
+      teamSignOut: {
+        schema: EmptyRequestSchema,
+        run: async () => {
+          const url = await gatewayUrl();
+          if (!url) return notInTeamMode;
+          await signOut({ gatewayUrl: url, sessions });
+          return { ok: true, message: 'Signed out of your team on this browser.' };
+        },
+      },
+    },
+  };
+}
+
+/**
+ * In team mode the browser keeps no provider token: one the agent typed in direct mode is deleted from their
+ * options (policy's own copy cannot be deleted by the extension; the options page says it is ignored).
+ */
+export async function dropStoredTokenInTeamMode(): Promise<boolean> {
+  if (!(await loadConfig()).values.gatewayUrl) return false;
+  return forgetAgentToken();
+}
+
+async function teamStatus(gatewayUrl: string | undefined, sessions: ReturnType<typeof teamSessionStore>): Promise<TeamStatus> {
+  if (!gatewayUrl) return { mode: 'direct', signIn: 'idle' };
+  const [session, health] = await Promise.all([sessions.get(gatewayUrl), gatewayHealth({ gatewayUrl })]);
+  const attempt = signInState();
+  return {
+    mode: 'team',
+    gatewayUrl,
+    signIn: attempt.state,
+    health,
+    ...(attempt.state === 'failed' ? { signInProblem: attempt.message.slice(0, 1000) } : {}),
+    ...(session ? { signedIn: { email: session.email, expiresAt: session.expiresAt, ...(session.name ? { name: session.name } : {}) } } : {}),
+  };
+}

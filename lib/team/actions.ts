@@ -1,0 +1,69 @@
+import type { ActionOutcome, Lead } from '../messaging';
+import { rememberSecret } from '../redact';
+import { SingleFlight } from '../single-flight';
+import { failureOutcome } from '../actions/outcome';
+import type { ShowInDashboard } from '../actions/dashboard-tab';
+import { ConfigError } from '../config/resolve';
+import type { MappingStore } from '../store/mappings';
+import { ChatResponseSchema, LoginResponseSchema, type GatewayFailure } from './api';
+import { GatewayCallError, type GatewayClient } from './gateway-client';
+import type { StoredSession } from './session';
+
+/**
+ * Chat and Login in team mode: one request to the team gateway, which decides and calls Saleschat with the
+ * token it holds; the browser opens what the gateway answers. The browser's own mapping table is a cache of
+ * the gateway's answers (the options page's export, the popup's diagnostics), never consulted to decide.
+ */
+export interface TeamActionContext {
+  gateway: GatewayClient;
+  showInDashboard: ShowInDashboard;
+  store: MappingStore;
+  now(): number;
+}
+
+const chatsInFlight = new SingleFlight<ActionOutcome>();
+
+export function teamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutcome> {
+  return chatsInFlight.run(lead.crmId.trim(), () => runTeamChat(lead, ctx).catch(teamFailure));
+}
+
+async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutcome> {
+  const session = await ctx.gateway.session();
+  const answer = ChatResponseSchema.parse(await ctx.gateway.call('/v1/chat', { lead }));
+  if (!answer.ok) return failure(answer);
+  const orgId = session.rules?.orgId ?? '';
+  await ctx.store
+    .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now())
+    .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
+    .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
+  await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
+  return { ok: true, message: answer.message };
+}
+
+export function teamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
+  return runTeamLogin(ctx).catch(teamFailure);
+}
+
+async function runTeamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
+  const session = await ctx.gateway.session();
+  const answer = LoginResponseSchema.parse(await ctx.gateway.call('/v1/login', {}));
+  if (!answer.ok) return failure(answer);
+  rememberSecret(answer.url);
+  await ctx.showInDashboard(answer.url, dashboardUrl(session));
+  return { ok: true, message: `Saleschat opened, logged in as ${session.email}.` };
+}
+
+function dashboardUrl(session: StoredSession): string {
+  const url = session.rules?.providerDashboardUrl;
+  if (!url) throw new ConfigError('The team gateway has not said where the Saleschat dashboard is. Sign out and in again from the popup.');
+  return url;
+}
+
+function failure(answer: GatewayFailure): ActionOutcome {
+  return answer;
+}
+
+function teamFailure(error: unknown): ActionOutcome {
+  if (error instanceof GatewayCallError) return { ok: false, message: error.message, retryable: error.status === undefined || error.status >= 500 || error.status === 429, ...(error.status ? { status: error.status } : {}) };
+  return failureOutcome(error);
+}
