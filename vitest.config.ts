@@ -8,7 +8,7 @@ export default defineConfig({
   define: { 'import.meta.env.CCB_ALLOW_LOOPBACK': JSON.stringify('true'), 'import.meta.env.CCB_DEMO_PROFILE': JSON.stringify('true') },
   test: {
     environment: 'node',
-    include: ['test/unit/**/*.test.{ts,tsx}', 'test/sandbox/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    include: ['test/unit/**/*.test.{ts,tsx}', 'test/sandbox/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/gateway/**/*.test.ts'],
     setupFiles: ['fake-indexeddb/auto'],
   },
 });

@@ -13,22 +13,29 @@ describe() {
   case "$1" in
     chromium) label="Chromium" pkg=chromium var=CHROMIUM_PATH where=/usr/bin/chromium ;;
     firefox-esr) label="Firefox ESR" pkg=firefox-esr var=FIREFOX_PATH where=/usr/bin/firefox-esr ;;
+    # The team gateway's tests start a throwaway PostgreSQL server (test/gateway/postgres.ts): any version.
+    postgresql) label="PostgreSQL server" pkg=postgresql var= where='/usr/lib/postgresql/*/bin/initdb' ;;
     *)
-      echo "ensure-system-deps: unknown requirement '$1' (known: chromium, firefox-esr)" >&2
+      echo "ensure-system-deps: unknown requirement '$1' (known: chromium, firefox-esr, postgresql)" >&2
       exit 2
       ;;
   esac
 }
 
-present() { # present PATH-OR-COMMAND
+present() { # present PATH-OR-GLOB-OR-COMMAND
   case "$1" in
+    *'*'*)
+      local match
+      for match in $1; do [ -f "$match" ] && [ -x "$match" ] && return 0; done
+      return 1
+      ;;
     /*) [ -f "$1" ] && [ -x "$1" ] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
 
 if [ $# -eq 0 ]; then
-  echo "usage: $0 REQUIREMENT... (chromium, firefox-esr)" >&2
+  echo "usage: $0 REQUIREMENT... (chromium, firefox-esr, postgresql)" >&2
   exit 2
 fi
 

@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Preflight: the end-to-end tests need Chromium and Firefox ESR (installed here as root on Debian, else a
-# message naming what to install), and the npm packages (installed from the lockfile, as `npm run demo` does).
-bash scripts/ensure-system-deps.sh chromium firefox-esr
+# Preflight: the end-to-end tests need Chromium and Firefox ESR, the gateway's tests a PostgreSQL server
+# (installed here as root on Debian, else a message naming what to install), and the npm packages (installed
+# from the lockfile, as `npm run demo` does).
+bash scripts/ensure-system-deps.sh chromium firefox-esr postgresql
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 
 step() { printf '\n=== %s\n' "$*"; }

@@ -19,7 +19,7 @@ import { describeUser, leadHolder } from './lead-owner';
 import { ActionRefused, failureOutcome } from './outcome';
 
 /** The provider's documented limit for crm_id, first_name and last_name. */
-const PROVIDER_FIELD_MAX = 128;
+export const PROVIDER_FIELD_MAX = 128;
 
 const chatsInFlight = new SingleFlight<ActionOutcome>();
 
@@ -326,7 +326,7 @@ async function createContact(run: ChatRun, earlierAttempts: number): Promise<str
  * created" (not 408/429, which ask to come back), or it exists and we could not learn its id (ActionRefused).
  * Network trouble, timeouts, 5xx and unreadable answers leave the outcome unknown.
  */
-function createSettledWithoutContact(error: unknown): boolean {
+export function createSettledWithoutContact(error: unknown): boolean {
   if (error instanceof ActionRefused) return true;
   if (!(error instanceof ProviderError) || error.kind !== 'http' || error.details.endpoint !== 'createContact') return false;
   const status = error.status ?? 0;
@@ -350,7 +350,7 @@ export function idFromConflict(error: ProviderError, crmId: string): string | un
 }
 
 /** Names go to the provider without `*` (its pattern forbids it) and within its length limit. */
-function nameField(field: 'first_name' | 'last_name', value: string | undefined): Record<string, string> {
+export function nameField(field: 'first_name' | 'last_name', value: string | undefined): Record<string, string> {
   const cleaned = value?.replace(/\*/g, '').replace(/\s+/g, ' ').trim().slice(0, PROVIDER_FIELD_MAX);
   return cleaned ? { [field]: cleaned } : {};
 }
