@@ -66,11 +66,13 @@ export function Popup({ api }: { api: PopupApi }) {
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!view) return <p>Loading…</p>;
   const last = view.lastProviderContact;
+  // Team mode: the gateway talks to Saleschat; the team section says whether this browser can reach it.
+  const teamMode = view.values.gatewayUrl !== undefined;
 
   return (
     <main>
       <h1>CRM Chat Bridge</h1>
-      <section id="connection" data-state={view.notReady ? 'not-configured' : last ? (last.ok ? 'ok' : 'error') : 'unknown'}>
+      <section id="connection" hidden={teamMode} data-state={view.notReady ? 'not-configured' : last ? (last.ok ? 'ok' : 'error') : 'unknown'}>
         {view.notReady ? (
           <p class="error">{view.notReady}</p>
         ) : last ? (
@@ -91,7 +93,7 @@ export function Popup({ api }: { api: PopupApi }) {
         </ul>
       )}
       <TeamSection api={api} />
-      <p id="agent" hidden={view.values.gatewayUrl !== undefined}>
+      <p id="agent" hidden={teamMode}>
         {view.agent
           ? `You are ${view.agent.name ?? view.agent.email ?? view.agent.providerUserId} (via ${describeVia(view)}).`
           : 'You are not identified yet: choose yourself in the options.'}
@@ -105,7 +107,7 @@ export function Popup({ api }: { api: PopupApi }) {
         <button type="button" id="login" disabled={busy || Boolean(view.notReady)} onClick={() => run(api.login, setOutcome)}>
           Login
         </button>
-        <button type="button" id="test-connection" disabled={busy} onClick={() => run(api.testConnection, setReport)}>
+        <button type="button" id="test-connection" hidden={teamMode} disabled={busy} onClick={() => run(api.testConnection, setReport)}>
           Test connection
         </button>
         <button type="button" id="open-options" onClick={api.openOptions}>

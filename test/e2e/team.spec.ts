@@ -1,0 +1,95 @@
+import type { RunningGateway } from '../../gateway/main';
+import { launchDriver } from './driver';
+import { type DriverPage, type ExtensionDriver, expect, type SandboxControl, TOKEN, test, uniqueLeadId } from './fixtures';
+import { signInFromPopup, startTeamGateway } from './team-gateway';
+
+/**
+ * Team mode with two agents (Chromium): alice and bob, each in a browser of their own, signed in through the
+ * sandbox's OpenID Connect provider, working one lead through the team gateway. The gateway alone holds the
+ * provider token and the lead ↔ contact ↔ chatroom map.
+ */
+
+interface Agent {
+  driver: ExtensionDriver;
+  crm: DriverPage;
+}
+
+/** An agent's browser with only the gateway configured, on the CRM's lead list, signed in from the popup. */
+async function agentAt(gateway: RunningGateway, sandbox: SandboxControl, email: string): Promise<Agent> {
+  const driver = await launchDriver('chromium');
+  await driver.configure({ gatewayUrl: gateway.url });
+  const crm = await driver.newPage(`${sandbox.crmBase}/crm/leads`);
+  await signInFromPopup(driver, crm, sandbox, email);
+  return { driver, crm };
+}
+
+/** From the list into the lead's record, then Chat; the toast once it settles. */
+async function chatFromList(agent: Agent, sandbox: SandboxControl, name: string) {
+  await agent.crm.goto(`${sandbox.crmBase}/crm/leads`);
+  await agent.crm.clickLink(name);
+  await agent.crm.clickLeadAction('chat');
+  await expect.poll(() => agent.crm.toast(), { timeout: 20_000 }).not.toBeNull();
+  return agent.crm.toast();
+}
+
+async function newLead(sandbox: SandboxControl) {
+  const id = uniqueLeadId('TEAM');
+  const lead = await sandbox.addLead({ id, firstName: 'Tessa', lastName: `Team${id.replace(/\W/g, '')}`, phone: '+1 415 555 0199' });
+  return { ...lead, name: `${lead.firstName} ${lead.lastName}` };
+}
+
+test.describe('team mode: two agents on one lead', () => {
+  let gateway: RunningGateway | undefined;
+  const browsers: ExtensionDriver[] = [];
+
+  test.beforeEach(async ({ sandbox }) => {
+    await sandbox.call('POST', 'reset', {});
+  });
+  test.afterEach(async () => {
+    await Promise.all(browsers.splice(0).map((driver) => driver.close()));
+    await gateway?.close();
+    gateway = undefined;
+  });
+
+  test('alice creates, bob takes over (allowReassign true); neither browser stores the provider token', async ({ sandbox }) => {
+    gateway = await startTeamGateway(sandbox);
+    const lead = await newLead(sandbox);
+
+    const alice = await agentAt(gateway, sandbox, 'alice@example.com');
+    browsers.push(alice.driver);
+    expect(await chatFromList(alice, sandbox, lead.name)).toMatchObject({ ok: true, text: `Chat with ${lead.name} opened.` });
+    expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
+
+    const bob = await agentAt(gateway, sandbox, 'bob@example.com');
+    browsers.push(bob.driver);
+    const taken = await chatFromList(bob, sandbox, lead.name);
+    expect(taken).toMatchObject({ ok: true });
+    expect(taken?.text).toContain('It was assigned to Alice Agent');
+    expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 2 });
+    const state = await sandbox.state();
+    const contacts = state.contacts.filter((contact) => contact.crm_id === `demo:localhost:${lead.id}`);
+    expect(contacts).toHaveLength(1);
+    expect(state.chatrooms.find((room) => room.contact_id === contacts[0]?.id)).toMatchObject({ assigned_user_id: 'u_bob' });
+
+    for (const agent of [alice, bob]) {
+      const dump = await agent.driver.storageDump();
+      expect(dump).toContain('crm-chat-bridge-team'); // the dump reached the IndexedDB databases
+      expect(dump).not.toContain(TOKEN);
+    }
+  });
+
+  test('allowReassign false: bob is refused, naming alice, with no assign', async ({ sandbox }) => {
+    gateway = await startTeamGateway(sandbox, { ALLOW_REASSIGN: 'false' });
+    const lead = await newLead(sandbox);
+    const alice = await agentAt(gateway, sandbox, 'alice@example.com');
+    browsers.push(alice.driver);
+    expect(await chatFromList(alice, sandbox, lead.name)).toMatchObject({ ok: true });
+
+    const bob = await agentAt(gateway, sandbox, 'bob@example.com');
+    browsers.push(bob.driver);
+    const refused = await chatFromList(bob, sandbox, lead.name);
+    expect(refused).toMatchObject({ ok: false });
+    expect(refused?.text).toContain("This lead's chat belongs to Alice Agent");
+    expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
+  });
+});
