@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -61,14 +61,56 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
 
 async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<OpenedDatabase> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const isNew = !dataDir || readdirSync(dataDir).length === 0;
-  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir && isNew ? { loadDataDir } : {}) });
-  const migrations = await migrate(client).catch(async (error: unknown) => {
-    await client.close();
+  const release = dataDir ? lockDataDir(dataDir) : () => undefined;
+  try {
+    const isNew = !dataDir || readdirSync(dataDir).length === 0;
+    const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir && isNew ? { loadDataDir } : {}) });
+    const migrations = await migrate(client).catch(async (error: unknown) => {
+      await client.close();
+      throw error;
+    });
+    const db = drizzlePglite({ client, schema });
+    const close = () => client.close().finally(release);
+    return { db, kind: 'pglite', migrations, ping: () => ping(db), close };
+  } catch (error) {
+    release();
     throw error;
-  });
-  const db = drizzlePglite({ client, schema });
-  return { db, kind: 'pglite', migrations, ping: () => ping(db), close: () => client.close() };
+  }
+}
+
+/**
+ * The embedded database belongs to one process: two PGlite instances on one folder corrupt it, and PGlite has no
+ * lock of its own. A lock file next to the folder names the process holding it; one left by a process that no
+ * longer runs (killed) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(lockFile, 'utf8'));
+      if (processRuns(holder)) {
+        throw new Error(
+          `The embedded database ${dataDir} is in use by process ${holder} (a running gateway or admin command). Stop it first; to run several gateway processes, use PostgreSQL (DATABASE_URL).`,
+        );
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the embedded database ${dataDir}: another process keeps taking it.`);
+}
+
+function processRuns(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function ping(db: GatewayDb): Promise<void> {

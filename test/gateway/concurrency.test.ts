@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { chat } from '../../gateway/core';
 import type { TeamChatResult, TeamSettings } from '../../gateway/core/types';
-import { type OpenedDatabase, openDatabase } from '../../gateway/db/open';
 import { actionJournal, contacts } from '../../gateway/db/schema';
 import { control, createContact, getState, useSandbox } from '../sandbox/helpers';
 import { ALICE, BOB, coreDeps, newLead, ORG, sandboxCounts, seedTeam, teamSettings, usePglite } from './helpers';
-import { describeWithPostgres, startPostgres, type TestPostgres } from './postgres';
-import { startWorker } from './workers';
 
 /**
- * One create per lead, team-wide, whatever runs at once: many Chats in one process, Chats from two processes
- * on one Postgres, and a claim left behind by a request that died. The sandbox answers every call after 100 ms,
+ * One create per lead, team-wide, whatever runs at once: many Chats in one process, and a claim left behind by
+ * a request that died (two gateway processes on one Postgres: processes.test.ts). The sandbox answers every call after 100 ms,
  * so the requests genuinely overlap.
  */
 
@@ -115,40 +112,4 @@ describe('in one process (PGlite)', () => {
   });
 });
 
-describeWithPostgres('in two processes on one PostgreSQL', () => {
-  let server: TestPostgres;
-  let database: OpenedDatabase;
-  let url: string;
-  beforeAll(async () => {
-    server = await startPostgres();
-    url = await server.createDatabase('concurrency');
-    database = await openDatabase({ databaseUrl: url });
-    await seedTeam(database.db);
-  }, 60_000);
-  afterAll(async () => {
-    await database?.close();
-    await server?.stop();
-  });
-
-  it('25 + 25 Chats started together on a new lead make exactly one contact', async () => {
-    const lead = newLead();
-    const env = { CCB_DATABASE_URL: url, CCB_SANDBOX_URL: sandbox.url, CCB_LEAD: JSON.stringify(lead), CCB_CHAT_COUNT: '25', CCB_AGENTS: 'alice@example.com,bob@example.com', CCB_WAIT_FOR_GO: '1' };
-    // The create is held 400 ms more, so both processes surely start their Chats while it is travelling.
-    await control(sandbox.url, 'POST', '/__sandbox/faults', { endpoint: 'createContact', delayMs: 400 });
-    const workers = [startWorker(env), startWorker(env)];
-    await Promise.all(workers.map((worker) => worker.waitFor((line) => line.ready === true)));
-    for (const worker of workers) worker.go();
-    const results = (await Promise.all(workers.map((worker) => worker.results()))).flat();
-
-    const contactId = expectOneContact(results, 50);
-    expect(await sandboxCounts(sandbox.url)).toMatchObject({ createContact: 1, assign: 50 });
-    const [row] = await database.db.select({ state: contacts.state, id: contacts.providerContactId, recordedAt: contacts.updatedAt }).from(contacts);
-    expect(row).toMatchObject({ state: 'created', id: contactId });
-    // The processes really overlapped: both had started their Chats before the one create was recorded.
-    for (const worker of workers) {
-      const started = worker.lines.find((line) => line.startedAt !== undefined)?.startedAt ?? Number.POSITIVE_INFINITY;
-      expect(started).toBeLessThan(row?.recordedAt.getTime() ?? 0);
-    }
-    expect(workers.map((worker) => worker.lines.filter((line) => line.event?.event === 'chat.creating').length).sort()).toEqual([0, 1]);
-  }, 60_000);
-});
+// Two processes on one PostgreSQL: real gateway processes over HTTP, processes.test.ts.

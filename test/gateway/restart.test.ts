@@ -1,18 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type OpenedDatabase, openDatabase } from '../../gateway/db/open';
 import { actionJournal, contacts } from '../../gateway/db/schema';
-import { control, getState, useSandbox } from '../sandbox/helpers';
+import { control, useSandbox } from '../sandbox/helpers';
 import { type Counts, callsSince, newLead, sandboxCounts, seedTeam } from './helpers';
-import { PGLITE_TEMPLATE, pgliteTemplate } from './pglite-template';
 import { describeWithPostgres, startPostgres, type TestPostgres } from './postgres';
 import { startWorker, type Worker } from './workers';
 
 /**
  * A gateway killed (SIGKILL) after Saleschat created the contact and while the assign is still travelling:
- * a fresh process on the same database must not create the lead again, only assign it.
+ * a fresh process on the same database must not create the lead again, only assign it. Here the core in a
+ * worker process on PostgreSQL, with what the killed process left in the database checked; a real gateway
+ * process over HTTP on the embedded database: processes.test.ts.
  */
 
 const sandbox = useSandbox();
@@ -39,33 +38,6 @@ async function killWhileAssigning(worker: Worker, isAssigningInDatabase: () => P
 function chatEnv(lead: ReturnType<typeof newLead>, database: Record<string, string>): Record<string, string> {
   return { ...database, CCB_SANDBOX_URL: sandbox.url, CCB_LEAD: JSON.stringify(lead), CCB_SEED_TEAM: '1' };
 }
-
-describe('killed between create and assign, on PGlite (data directory on disk)', () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ccb-gateway-restart-'));
-    await pgliteTemplate();
-  }, 60_000);
-  afterAll(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('the next Chat after a restart makes no contact, and assigns once', async () => {
-    const lead = newLead();
-    await holdTheAssign();
-    const first = startWorker(chatEnv(lead, { CCB_DATA_DIR: dataDir, CCB_PGLITE_TEMPLATE: PGLITE_TEMPLATE }));
-    const atKill = await killWhileAssigning(first);
-    expect(first.process.signalCode).toBe('SIGKILL');
-    expect(first.lines.some((line) => line.results !== undefined)).toBe(false);
-
-    const results = await startWorker(chatEnv(lead, { CCB_DATA_DIR: dataDir, CCB_PGLITE_TEMPLATE: PGLITE_TEMPLATE })).results(45_000);
-
-    const contactId = first.lines.find((line) => line.event?.event === 'chat.created')?.event?.contactId;
-    expect(results).toMatchObject([{ ok: true, contactId, created: false }]);
-    expect(callsSince(atKill, await sandboxCounts(sandbox.url))).toEqual({ assign: 1 });
-    expect((await getState(sandbox.url)).contacts).toHaveLength(1);
-  }, 90_000);
-});
 
 describeWithPostgres('killed between create and assign, on a real PostgreSQL', () => {
   let server: TestPostgres;
