@@ -110,7 +110,9 @@ const FILE_BACKED = ['SALESCHAT_API_TOKEN', 'OIDC_CLIENT_SECRET', 'DATABASE_URL'
 
 /** The database settings alone, for admin commands (`users …`) that need no provider or IdP settings. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig['database'] {
-  const parsed = EnvSchema.pick({ DATABASE_URL: true, GATEWAY_DATA_DIR: true }).parse(withFileSecrets(env));
+  const result = EnvSchema.pick({ DATABASE_URL: true, GATEWAY_DATA_DIR: true }).safeParse(withFileSecrets(env));
+  if (!result.success) throw new GatewayConfigError(`The gateway's database settings are invalid: ${result.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+  const parsed = result.data;
   return parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : { dataDir: resolve(parsed.GATEWAY_DATA_DIR) };
 }
 
@@ -123,11 +125,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return fromEnv(parsed.data);
 }
 
+/** The environment with `_FILE` secrets read, and empty values taken as unset (as `KEY=` in an env file means). */
 function withFileSecrets(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = { ...env };
+  const result: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   for (const name of FILE_BACKED) {
     const file = env[`${name}_FILE`];
-    if (!file || env[name]) continue;
+    if (!file || result[name]) continue;
     try {
       result[name] = readFileSync(resolve(file), 'utf8').trim();
     } catch (error) {

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';
+import { loadDatabaseConfig } from '../gateway/config';
+import { upsertUsers } from '../gateway/core';
+import { openDatabase } from '../gateway/db/open';
 import { resolveConfig, TOKEN_ENV, USAGE, UsageError } from '../lib/provisioning/options';
 import { provision } from '../lib/provisioning/provision';
 import { SecretMasker } from '../lib/provisioning/secrets';
@@ -27,6 +31,8 @@ const OPTIONS = {
   'max-attempts': { type: 'string' },
   'retry-base-ms': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  // Team mode: also write the agents into the team gateway's users table (its DATABASE_URL / GATEWAY_DATA_DIR).
+  'gateway-team': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -76,6 +82,7 @@ async function main(): Promise<number> {
       { out: (line) => console.log(line), err: (line) => console.error(line), progress: process.stderr },
       { signal: interrupt.signal, masker },
     );
+    if (parsed.values['gateway-team'] && !config.dryRun) await addToGatewayTeam(config.agentsPath);
     return result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -83,6 +90,21 @@ async function main(): Promise<number> {
       return 2;
     }
     throw error;
+  }
+}
+
+/**
+ * The agents file just written, into the team gateway's users table: the same database settings as the gateway
+ * (DATABASE_URL, or the embedded database under GATEWAY_DATA_DIR while the gateway is stopped). Idempotent.
+ */
+async function addToGatewayTeam(agentsPath: string): Promise<void> {
+  const agents = JSON.parse(readFileSync(agentsPath, 'utf8')) as Parameters<typeof upsertUsers>[1];
+  const database = await openDatabase(loadDatabaseConfig());
+  try {
+    const report = await upsertUsers(database.db, agents);
+    console.log(`Gateway team: ${report.added} added, ${report.updated} updated (${agents.length} agents).`);
+  } finally {
+    await database.close();
   }
 }
 

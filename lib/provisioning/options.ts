@@ -55,6 +55,8 @@ Files (defaults sit next to USERS.csv):
 
 Behaviour:
   --dry-run                  check the CSV and the state file, list what would be created, send nothing
+  --gateway-team             team mode: also add the agents to the team gateway's users table (the gateway's
+                             DATABASE_URL or GATEWAY_DATA_DIR from the environment; docs/gateway.md)
   --concurrency N            requests in flight at once (default 4, 1–32)
   --no-ask-password-change   do not ask new users to change their password at first login (asked by default)
   --lookup-path PATH         how to find an existing user's id after a 409 (default ${DEFAULT_LOOKUP_PATH});
