@@ -39,5 +39,5 @@ e2e_status=0
 PLAYWRIGHT_HTML_OUTPUT_DIR=playwright-report/browsers npx playwright test --project=chromium --project=firefox || e2e_status=$?
 PLAYWRIGHT_HTML_OUTPUT_DIR=playwright-report/policy npx playwright test --no-deps --project=chromium-policy --project=firefox-policy --output=test-results/policy || e2e_status=$?
 [ "$e2e_status" -eq 0 ] || { echo "End-to-end tests failed (see above)."; exit "$e2e_status"; }
-step "Benchmark smoke (exact counts only: provider round trips 2/1/1/0/1, content-script bytes under budget)"
+step "Benchmark smoke (exact counts only: provider round trips 2/1/1/0/1 in direct and team mode, one gateway request per team click, content-script bytes under budget)"
 npm run --silent bench -- --smoke --no-build

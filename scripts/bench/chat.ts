@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { CHATROOM_PAGE, type Harness } from './harness';
 import { comparedRow, type Measured, type Row } from './report';
 
-interface Pair {
+export interface Pair {
   newLead: Measured;
   knownLead: Measured;
 }
@@ -55,7 +55,7 @@ async function viaExtension(harness: Harness, crm: Page): Promise<Pair> {
 }
 
 /** What the extension does for a lead, made from Node: create the contact, assign it, open the chatroom. */
-async function viaProvider(harness: Harness, crmId: string): Promise<Pair> {
+export async function viaProvider(harness: Harness, crmId: string): Promise<Pair> {
   let contactId = '';
   const assign = async () => {
     const assigned = await harness.api('POST', `/v3/orgs/${harness.org}/contacts/${contactId}/assign`, { user_id: 'u_alice' });
@@ -77,7 +77,7 @@ async function viaProvider(harness: Harness, crmId: string): Promise<Pair> {
 }
 
 /** The page the extension opened is the chatroom, assigned to the agent (else the times mean nothing). */
-async function assertAssignedToAlice(tab: Page): Promise<void> {
+export async function assertAssignedToAlice(tab: Page): Promise<void> {
   const assignee = await tab.locator('#assigned-to').getAttribute('data-user-id');
   if (assignee !== 'u_alice') throw new Error(`the chatroom opened is assigned to ${assignee}, not u_alice`);
 }

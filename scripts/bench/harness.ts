@@ -31,11 +31,22 @@ export const CHATROOM_PAGE = /\/app\/chatrooms\/[^/]+$/;
  */
 const ARRIVAL_SLACK_MS = 2;
 
+export interface HarnessOptions {
+  /**
+   * A sandbox the caller started and closes (main starts it first, so that the team gateway can start while the
+   * browser launches). Default: one of the harness's own, closed with it.
+   */
+  sandbox?: SandboxControl;
+}
+
 /**
  * One Chromium with the dev-hosts build (CCB_OUT_DIR, as the e2e fixtures read it) configured as agent
  * Alice (login links reused: magicLinkReuse) against one sandbox with a fixed latency per provider request.
  */
 export class Harness {
+  /** Direct mode as agent Alice; reuse on, so that the Login section can measure a kept link next to a new one. */
+  readonly agentOptions: Record<string, unknown>;
+
   private constructor(
     readonly sandbox: SandboxControl,
     readonly context: BrowserContext,
@@ -44,33 +55,56 @@ export class Harness {
     private readonly cdp: CDPSession,
     /** Chrome's wall clock minus Node's (ms): the baselines start in Node and end in the browser. */
     readonly clockOffsetMs: number,
-  ) {}
+    private readonly ownsSandbox: boolean,
+  ) {
+    this.agentOptions = demoOptions(sandbox, { magicLinkReuse: true });
+  }
 
-  static async start(latencyMs: number): Promise<Harness> {
-    const sandboxServer = await startSandbox({ port: 0, quiet: true });
-    const sandbox = new SandboxControl(sandboxServer);
+  static async start(latencyMs: number, options: HarnessOptions = {}): Promise<Harness> {
+    const ownsSandbox = options.sandbox === undefined;
+    const sandbox = options.sandbox ?? new SandboxControl(await startSandbox({ port: 0, quiet: true }));
+    let launched: BrowserContext | undefined;
     try {
-      const { context, worker, id } = await launchWithExtension();
+      const { context, id } = await launchWithExtension();
+      launched = context;
       const control = context.pages()[0] ?? (await context.newPage());
       const cdp = await context.newCDPSession(control);
-      const harness = new Harness(sandbox, context, id, cdp, await clockOffset(control));
-      // Reuse on, so that the Login section can measure a kept link next to a new one.
-      const options = demoOptions(sandbox, { magicLinkReuse: true });
-      await worker.evaluate(async (agentOptions) => {
-        const api = (globalThis as unknown as { chrome: { storage: { local: { set(items: object): Promise<void> } } } }).chrome;
-        await api.storage.local.set({ agentOptions });
-      }, options);
+      const harness = new Harness(sandbox, context, id, cdp, await clockOffset(control), ownsSandbox);
+      await harness.configure(harness.agentOptions);
       await sandbox.call('POST', 'latency', { ms: latencyMs });
       return harness;
     } catch (error) {
-      await sandboxServer.close();
+      await launched?.close();
+      if (ownsSandbox) await sandbox.sandbox.close();
       throw error;
     }
   }
 
   async close(): Promise<void> {
     await this.context.close();
-    await this.sandbox.sandbox.close();
+    if (this.ownsSandbox) await this.sandbox.sandbox.close();
+  }
+
+  /** Writes the agent's options into extension storage (what the options page saves); the worker may write storage.local. */
+  async configure(agentOptions: Record<string, unknown>): Promise<void> {
+    const worker = await this.worker();
+    await worker.evaluate(async (agentOptions) => {
+      const api = (globalThis as unknown as { chrome: { storage: { local: { set(items: object): Promise<void> } } } }).chrome;
+      await api.storage.local.set({ agentOptions });
+    }, agentOptions);
+  }
+
+  /**
+   * Runs `work` with the extension configured with `agentOptions` instead (team mode: only gatewayUrl), then
+   * puts the harness's own options back, whatever happened. Pages opened before either switch are stale.
+   */
+  async withAgentOptions<T>(agentOptions: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+    await this.configure(agentOptions);
+    try {
+      return await work();
+    } finally {
+      await this.configure(this.agentOptions);
+    }
   }
 
   readonly org = ORG;

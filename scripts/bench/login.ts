@@ -2,7 +2,7 @@ import type { Page, Worker } from '@playwright/test';
 import type { Harness } from './harness';
 import { comparedRow, type Measured, type Row } from './report';
 
-const DASHBOARD_HOME = /\/app\/?$/;
+export const DASHBOARD_HOME = /\/app\/?$/;
 
 /**
  * Login without a kept magic link (one provider call) and with one (none; magicLinkReuse is on), click → dashboard loaded and
@@ -14,14 +14,13 @@ export async function loginRows(harness: Harness, runs: number): Promise<Row[]> 
   const cached = { ours: [] as Measured[], direct: [] as Measured[] };
   const crm = await harness.newCrmPage();
   await harness.openLead(crm, 'L-1001');
-  const fetchLink = async () => String((await harness.api('GET', `/v1/org/${harness.org}/user/u_alice/magiclink`)).magic_link);
   for (let run = 0; run <= runs; run++) {
     await forgetMagicLinks(await harness.worker());
     const first = await harness.click(crm, 'login', DASHBOARD_HOME);
     await assertLoggedInAsAlice(first.tab);
     uncached.ours.push(first);
     cached.ours.push(await harness.click(crm, 'login', DASHBOARD_HOME));
-    const direct = await harness.direct(fetchLink, DASHBOARD_HOME);
+    const direct = await harness.direct(() => fetchMagicLink(harness), DASHBOARD_HOME);
     uncached.direct.push(direct);
     cached.direct.push(await harness.direct(async () => direct.url, DASHBOARD_HOME));
   }
@@ -32,7 +31,12 @@ export async function loginRows(harness: Harness, runs: number): Promise<Row[]> 
   ];
 }
 
-async function assertLoggedInAsAlice(tab: Page): Promise<void> {
+/** What the extension asks the provider for on an uncached Login, from Node: Alice's magic link. */
+export async function fetchMagicLink(harness: Harness): Promise<string> {
+  return String((await harness.api('GET', `/v1/org/${harness.org}/user/u_alice/magiclink`)).magic_link);
+}
+
+export async function assertLoggedInAsAlice(tab: Page): Promise<void> {
   const user = await tab.locator('#logged-in-as').getAttribute('data-user-id');
   if (user !== 'u_alice') throw new Error(`the dashboard opened logged in as "${user}", not u_alice`);
 }

@@ -6,12 +6,14 @@
  *
  *   chat.ts        Chat, new / known lead: click → chatroom tab loaded, vs the same calls from Node + tab
  *   login.ts       Login, uncached / cached: click → dashboard loaded, vs the link from Node + tab
+ *   team.ts        the same Chat and Login figures in team mode (the same browser configured with only
+ *                  gatewayUrl, a real gateway on loopback with PGlite in memory (from a saved initdb)), next to direct mode's rows
  *   cold-start.ts  worker stopped → click → first provider request, vs a warm worker
  *   store.ts       N mapped leads in the worker's IndexedDB: lookup p50/p99, insert rows/s, size
  *   page-cost.ts   content script gzipped vs its budget; the detection benchmark (scripts/bench-detection.ts)
  *
- * Exact counts are checked and decide the exit code (provider round trips and which endpoints, worker
- * restarts, rows found, bytes against the budget); times never are. `--smoke` (CI) makes 2 runs with 1,000
+ * Exact counts are checked and decide the exit code (provider round trips and which endpoints, requests to
+ * the team gateway, worker restarts, rows found, bytes against the budget); times never are. `--smoke` (CI) makes 2 runs with 1,000
  * leads and no detection benchmark, and writes bench-smoke.{md,json} instead.
  * It builds the dev-hosts flavour first, so the figures are always those of the code checked out (`--no-build`
  * skips that when the caller has just built it, as npm test has).
@@ -20,6 +22,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { startSandbox } from '../../sandbox/server';
+import { SandboxControl } from '../../test/e2e/fixtures';
 import { chatRows } from './chat';
 import { coldStartRows } from './cold-start';
 import { Harness } from './harness';
@@ -28,6 +32,7 @@ import { contentScriptRow, detectionRows } from './page-cost';
 import { type BenchReport, failedChecks, renderMarkdown, type Row } from './report';
 import { thousands } from './stats';
 import { storeRows } from './store';
+import { startTeamGateway, teamRows } from './team';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +54,23 @@ const RUNS = integer(args.runs, SMOKE ? 2 : 20, 'runs');
 const STORE_SIZE = integer(args.store, SMOKE ? 1000 : 100_000, 'store');
 const LATENCY_MS = integer(args['latency-ms'], 50, 'latency-ms');
 const DETECTION = !SMOKE && !args['no-detection'];
+
+/** Both started, or neither left running (the one that did start is closed when the other failed). */
+async function bothOrNeither<A extends { close(): Promise<void> }, B extends { close(): Promise<void> }>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [first, second] = await Promise.allSettled([a, b]);
+  if (first.status === 'fulfilled' && second.status === 'fulfilled') return [first.value, second.value];
+  if (first.status === 'fulfilled') await first.value.close();
+  if (second.status === 'fulfilled') await second.value.close();
+  throw first.status === 'rejected' ? first.reason : second.status === 'rejected' ? second.reason : new Error('unreachable');
+}
+
+/** `rows` with `others[i]` right after `rows[i]`. */
+function nextTo(rows: readonly Row[], others: readonly Row[]): Row[] {
+  return rows.flatMap((row, i) => {
+    const other = others[i];
+    return other ? [row, other] : [row];
+  });
+}
 
 /** Progress on stderr, so stdout is the table alone. */
 async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -80,16 +102,30 @@ async function main(): Promise<number> {
     rows: [],
   };
   const rows: Row[] = report.rows;
-  const harness = await Harness.start(LATENCY_MS);
+  // The sandbox first, so that the team gateway's start (PGlite's initdb: seconds of WebAssembly) runs while
+  // the browser launches rather than after it. Both are set-up: nothing is timed before both are up.
+  const sandbox = new SandboxControl(await startSandbox({ port: 0, quiet: true }));
   try {
-    report.settings.browser = await harness.chromiumVersion();
-    report.settings['clock offset browser−node (ms)'] = harness.clockOffsetMs.toFixed(2);
-    rows.push(...(await section('Chat', () => chatRows(harness, RUNS))));
-    rows.push(...(await section('Login', () => loginRows(harness, RUNS))));
-    rows.push(...(await section('worker cold start', () => coldStartRows(harness, RUNS))));
-    rows.push(...(await section('store', () => storeRows(harness, STORE_SIZE))));
+    const [harness, gateway] = await section('starting the browser and the team gateway', () =>
+      bothOrNeither(Harness.start(LATENCY_MS, { sandbox }), startTeamGateway(sandbox)),
+    );
+    try {
+      report.settings.browser = await harness.chromiumVersion();
+      report.settings['clock offset browser−node (ms)'] = harness.clockOffsetMs.toFixed(2);
+      report.settings['team gateway'] = 'loopback (no added latency), PGlite in memory (from a saved initdb)';
+      const chat = await section('Chat', () => chatRows(harness, RUNS));
+      const login = await section('Login', () => loginRows(harness, RUNS));
+      const team = await section('team mode: Chat and Login through the gateway', () => teamRows(harness, gateway, RUNS));
+      // Each team row right after its direct-mode counterpart: Chat new, Chat known, Login uncached.
+      rows.push(...nextTo(chat, team.chat), ...nextTo(login, [team.login]));
+      rows.push(...(await section('worker cold start', () => coldStartRows(harness, RUNS))));
+      rows.push(...(await section('store', () => storeRows(harness, STORE_SIZE))));
+    } finally {
+      await harness.close();
+      await gateway.close();
+    }
   } finally {
-    await harness.close();
+    await sandbox.sandbox.close();
   }
   rows.push(contentScriptRow());
   // After the browser above has closed: the detection benchmark runs its own, and its mutation storm

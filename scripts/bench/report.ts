@@ -72,8 +72,13 @@ const total = (requests: RequestCounts) => Object.values(requests).reduce((sum, 
 /**
  * The round-trip cell and its two exact checks: every click made exactly as many provider requests as the
  * limit, and they were exactly the expected endpoints (so "2" cannot hide a lookup standing in for a create).
+ * `to` names whose requests these are in the checks (team mode also checks the browser's requests to its gateway).
  */
-export function roundTrips(perClick: readonly RequestCounts[], expected: RequestCounts): Pick<Row, 'roundTrips' | 'checks'> & { data: Record<string, number[]> } {
+export function roundTrips(
+  perClick: readonly RequestCounts[],
+  expected: RequestCounts,
+  to: { trips: string; requests: string } = { trips: 'provider round trips', requests: 'requests' },
+): Pick<Row, 'roundTrips' | 'checks'> & { data: Record<string, number[]> } {
   const limit = total(expected);
   const totals = perClick.map(total);
   const mix = tally(perClick.map(describeRequests));
@@ -81,8 +86,8 @@ export function roundTrips(perClick: readonly RequestCounts[], expected: Request
   return {
     roundTrips: `${tally(totals.map(String))} (limit ${limit}): ${mix}`,
     checks: [
-      { what: `provider round trips per click = ${limit}`, ok: totals.every((count) => count === limit), measured: tally(totals.map(String)) },
-      { what: `requests per click = ${want}`, ok: perClick.every((requests) => describeRequests(requests) === want), measured: mix },
+      { what: `${to.trips} per click = ${limit}`, ok: totals.every((count) => count === limit), measured: tally(totals.map(String)) },
+      { what: `${to.requests} per click = ${want}`, ok: perClick.every((requests) => describeRequests(requests) === want), measured: mix },
     ],
     data: { roundTrips: totals },
   };
