@@ -49,10 +49,22 @@ async function readAgentLayer(): Promise<Record<string, unknown>> {
   const { apiToken: leftover, ...options } = stored;
   if (typeof leftover === 'string') {
     await secrets().secrets.put({ name: 'apiToken', value: leftover });
-    await agentOptionsItem.setValue(options);
+    await removeStoredToken(leftover);
   }
   const token = (await secrets().secrets.get('apiToken'))?.value;
   return token === undefined ? options : { ...options, apiToken: token };
+}
+
+/**
+ * Removes `token` from the stored options, reading them again first: between this context's first read and
+ * now the options may have been replaced (the options page saved, a test harness wrote), and writing back the
+ * first read's copy would undo that.
+ */
+async function removeStoredToken(token: unknown): Promise<void> {
+  const current = await agentOptionsItem.getValue();
+  if (current.apiToken !== token) return;
+  const { apiToken: _moved, ...rest } = current;
+  await agentOptionsItem.setValue(rest);
 }
 
 /**
@@ -60,8 +72,8 @@ async function readAgentLayer(): Promise<Record<string, unknown>> {
  * Policy's own copy is not the extension's to delete; resolveConfig ignores it and says so.
  */
 export async function forgetAgentToken(): Promise<boolean> {
-  const { apiToken: leftover, ...options } = await agentOptionsItem.getValue();
-  if (leftover !== undefined) await agentOptionsItem.setValue(options);
+  const { apiToken: leftover } = await agentOptionsItem.getValue();
+  if (leftover !== undefined) await removeStoredToken(leftover);
   const stored = await secrets().secrets.get('apiToken');
   if (stored) await secrets().secrets.delete('apiToken');
   return leftover !== undefined || stored !== undefined;

@@ -1,10 +1,7 @@
 import type { Page } from '@playwright/test';
-import { loadGatewayConfig } from '../../gateway/config';
-import { upsertUsers } from '../../gateway/core';
 import { createLogger, type Logger } from '../../gateway/http/log';
-import { type RunningGateway, startGateway } from '../../gateway/main';
-import { pgliteTemplate } from '../../test/gateway/pglite-template';
-import { ORG, type SandboxControl, TOKEN } from '../../test/e2e/fixtures';
+import type { SandboxControl } from '../../test/e2e/fixtures';
+import { startSandboxGateway } from '../../test/gateway/harness';
 import { assertAssignedToAlice, type Pair, viaProvider } from './chat';
 import { CHATROOM_PAGE, type Harness, type LeadButton } from './harness';
 import { assertLoggedInAsAlice, DASHBOARD_HOME, fetchMagicLink } from './login';
@@ -166,33 +163,7 @@ export async function startTeamGateway(sandbox: SandboxControl): Promise<TeamGat
       if (event === 'request') served.push({ request: `${String(fields?.method)} ${String(fields?.path)}`, ms: Number(fields?.ms) });
     },
   };
-  const clientId = `ccb-gateway-bench-${process.pid}`;
-  const clientSecret = `bench-secret-${process.pid}-not-a-real-one`;
-  const config = loadGatewayConfig({
-    GATEWAY_PORT: '0',
-    SALESCHAT_API_URL: sandbox.apiUrl,
-    SALESCHAT_DASHBOARD_URL: sandbox.dashboardUrl,
-    SALESCHAT_ORG_ID: ORG,
-    SALESCHAT_API_TOKEN: TOKEN,
-    OIDC_ISSUER: `${sandbox.apiUrl}/oidc`,
-    OIDC_CLIENT_ID: clientId,
-    OIDC_CLIENT_SECRET: clientSecret,
-    GATEWAY_RATE_LIMIT_PER_MINUTE: '100000',
-  });
-  // In memory, from an initialised cluster saved once (initdb in WebAssembly takes seconds each time).
-  const gateway: RunningGateway = await startGateway({ ...config, database: { pgliteLoadDataDir: await pgliteTemplate() } }, { log });
-  try {
-    await sandbox.call('POST', 'oidc/clients', {
-      client_id: clientId,
-      client_secret: clientSecret,
-      redirect_uris: [`${gateway.publicUrl}/auth/callback`],
-      token_endpoint_auth_method: 'client_secret_basic',
-    });
-    await upsertUsers(gateway.database.db, [ALICE]);
-  } catch (error) {
-    await gateway.close();
-    throw error;
-  }
+  const { gateway } = await startSandboxGateway(sandbox.sandbox, { env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '100000' }, log, members: [ALICE] });
   return { url: gateway.url, served, close: () => gateway.close() };
 }
 

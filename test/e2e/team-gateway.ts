@@ -1,8 +1,6 @@
-import { loadGatewayConfig } from '../../gateway/config';
-import { upsertUsers } from '../../gateway/core';
-import { type RunningGateway, startGateway } from '../../gateway/main';
-import { pgliteTemplate } from '../gateway/pglite-template';
-import { type DriverPage, type ExtensionDriver, expect, ORG, type SandboxControl, TOKEN } from './fixtures';
+import type { RunningGateway } from '../../gateway/main';
+import { startSandboxGateway } from '../gateway/harness';
+import { type DriverPage, type ExtensionDriver, expect, type SandboxControl } from './fixtures';
 
 /**
  * Team mode in the end-to-end tests: a real team gateway (gateway/main.ts, embedded PGlite in memory) in the test
@@ -10,40 +8,12 @@ import { type DriverPage, type ExtensionDriver, expect, ORG, type SandboxControl
  * with the token it holds. The browsers know only the gateway's URL.
  */
 
-export const TEAM_AGENTS = [
-  { email: 'alice@example.com', providerUserId: 'u_alice', name: 'Alice Agent' },
-  { email: 'bob@example.com', providerUserId: 'u_bob', name: 'Bob Agent' },
-];
 /** The sandbox OIDC provider's password for every demo user (sandbox/oidc.ts). */
 const PASSWORD = 'sandbox-password';
 
-let clients = 0;
-
+/** A gateway for this worker's sandbox, alice and bob its team (test/gateway/harness.ts). */
 export async function startTeamGateway(sandbox: SandboxControl, env: Record<string, string> = {}): Promise<RunningGateway> {
-  clients += 1;
-  const clientId = `ccb-gateway-e2e-${process.pid}-${clients}`;
-  const clientSecret = `e2e-secret-${clients}-not-a-real-one`;
-  const config = loadGatewayConfig({
-    GATEWAY_PORT: '0',
-    SALESCHAT_API_URL: sandbox.apiUrl,
-    SALESCHAT_DASHBOARD_URL: sandbox.dashboardUrl,
-    SALESCHAT_ORG_ID: ORG,
-    SALESCHAT_API_TOKEN: TOKEN,
-    OIDC_ISSUER: `${sandbox.apiUrl}/oidc`,
-    OIDC_CLIENT_ID: clientId,
-    OIDC_CLIENT_SECRET: clientSecret,
-    ...env,
-  });
-  // In memory, from an initialised cluster saved once (initdb in WebAssembly takes seconds).
-  const gateway = await startGateway({ ...config, database: { pgliteLoadDataDir: await pgliteTemplate() } }, { quiet: true });
-  await sandbox.call('POST', 'oidc/clients', {
-    client_id: clientId,
-    client_secret: clientSecret,
-    redirect_uris: [`${gateway.publicUrl}/auth/callback`],
-    token_endpoint_auth_method: 'client_secret_basic',
-  });
-  await upsertUsers(gateway.database.db, TEAM_AGENTS);
-  return gateway;
+  return (await startSandboxGateway(sandbox.sandbox, { env, quiet: true })).gateway;
 }
 
 /**

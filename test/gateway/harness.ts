@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { loadGatewayConfig } from '../../gateway/config';
-import { upsertUsers } from '../../gateway/core';
+import { type UserInput, upsertUsers } from '../../gateway/core';
 import type { Logger } from '../../gateway/http/log';
 import { type RunningGateway, startGateway } from '../../gateway/main';
 import type { SessionTokens } from '../../lib/team/api';
@@ -26,17 +26,7 @@ let clients = 0;
 export async function registerClient(sandbox: Sandbox, redirectBase: string, name = 'gw'): Promise<{ id: string; secret: string }> {
   clients += 1;
   const client = { id: `${name}-${process.pid}-${clients}`, secret: `secret-${clients}-${randomBytes(8).toString('hex')}` };
-  const response = await fetch(`${sandbox.url}/__sandbox/oidc/clients`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      client_id: client.id,
-      client_secret: client.secret,
-      redirect_uris: [`${redirectBase}/auth/callback`],
-      token_endpoint_auth_method: 'client_secret_basic',
-    }),
-  });
-  if (!response.ok) throw new Error(`registering the OIDC client failed: ${response.status} ${await response.text()}`);
+  await setRedirects(sandbox, client, [`${redirectBase}/auth/callback`]);
   return client;
 }
 
@@ -63,23 +53,52 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface SandboxGatewayOptions {
+  env?: Record<string, string>;
+  now?: () => number;
+  members?: readonly UserInput[];
+  log?: Logger;
+  quiet?: boolean;
+}
+
 /**
- * Sandbox + gateway (embedded database in memory) with alice and bob as team members. The gateway's port is
- * only known once it listens, so the client is registered with a placeholder first and replaced after.
+ * A gateway (embedded database in memory, from a saved initdb) against this sandbox and its OIDC provider, with
+ * `members` (default alice and bob) as the team. Its port is only known once it listens, so its OIDC client is
+ * registered with a placeholder redirect first and given the real one after. Used by these tests, the e2e
+ * tests and the bench.
  */
-export async function startHarness(options: { env?: Record<string, string>; now?: () => number; members?: typeof AGENTS; sandbox?: Sandbox } = {}): Promise<Harness> {
-  const sandbox = options.sandbox ?? (await startSandbox({ port: 0, quiet: true }));
+export async function startSandboxGateway(sandbox: Sandbox, options: SandboxGatewayOptions = {}): Promise<{ gateway: RunningGateway; client: { id: string; secret: string } }> {
   const client = await registerClient(sandbox, 'http://127.0.0.1:1');
-  const logs: string[] = [];
-  const log = captureLogger(logs);
   const config = loadGatewayConfig(gatewayEnv(sandbox, client, options.env));
-  const gateway = await startGateway({ ...config, database: { pgliteLoadDataDir: await pgliteTemplate() } }, { log, ...(options.now ? { now: options.now } : {}) });
-  await fetch(`${sandbox.url}/__sandbox/oidc/clients`, {
+  const gateway = await startGateway(
+    { ...config, database: { pgliteLoadDataDir: await pgliteTemplate() } },
+    { ...(options.log ? { log: options.log } : {}), ...(options.now ? { now: options.now } : {}), ...(options.quiet ? { quiet: true } : {}) },
+  );
+  try {
+    await setRedirects(sandbox, client, [`${gateway.publicUrl}/auth/callback`]);
+    await upsertUsers(gateway.database.db, options.members ?? AGENTS);
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  return { gateway, client };
+}
+
+/** Replaces the client's redirect URIs at the sandbox's OIDC provider. */
+export async function setRedirects(sandbox: Sandbox, client: { id: string; secret: string }, redirectUris: string[]): Promise<void> {
+  const response = await fetch(`${sandbox.url}/__sandbox/oidc/clients`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ client_id: client.id, client_secret: client.secret, redirect_uris: [`${gateway.publicUrl}/auth/callback`], token_endpoint_auth_method: 'client_secret_basic' }),
+    body: JSON.stringify({ client_id: client.id, client_secret: client.secret, redirect_uris: redirectUris, token_endpoint_auth_method: 'client_secret_basic' }),
   });
-  await upsertUsers(gateway.database.db, options.members ?? AGENTS);
+  if (!response.ok) throw new Error(`registering the OIDC client failed: ${response.status} ${await response.text()}`);
+}
+
+/** Sandbox + gateway with alice and bob as team members; the logs captured. */
+export async function startHarness(options: Omit<SandboxGatewayOptions, 'log' | 'quiet'> & { sandbox?: Sandbox } = {}): Promise<Harness> {
+  const sandbox = options.sandbox ?? (await startSandbox({ port: 0, quiet: true }));
+  const logs: string[] = [];
+  const { gateway, client } = await startSandboxGateway(sandbox, { ...options, log: captureLogger(logs) });
   return {
     sandbox,
     gateway,

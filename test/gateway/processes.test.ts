@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../gateway/db/open';
 import { control, getState, useSandbox } from '../sandbox/helpers';
 import { type GatewayProcess, spawnGateway } from './gateway-process';
-import { api, demoLead, gatewayEnv, registerClient, signIn } from './harness';
+import { api, demoLead, gatewayEnv, registerClient, setRedirects, signIn } from './harness';
 import { callsSince, sandboxCounts, seedTeam } from './helpers';
 import { pgliteTemplate } from './pglite-template';
 import { describeWithPostgres, startPostgres, type TestPostgres } from './postgres';
@@ -30,12 +30,7 @@ beforeAll(async () => {
 async function gatewayProcess(database: Record<string, string>): Promise<GatewayProcess> {
   const gateway = await spawnGateway({ ...gatewayEnv(sandbox.sandbox, client), ...database });
   redirectUris.push(`${gateway.url}/auth/callback`);
-  await control(sandbox.url, 'POST', '/__sandbox/oidc/clients', {
-    client_id: client.id,
-    client_secret: client.secret,
-    redirect_uris: redirectUris,
-    token_endpoint_auth_method: 'client_secret_basic',
-  });
+  await setRedirects(sandbox.sandbox, client, redirectUris);
   return gateway;
 }
 

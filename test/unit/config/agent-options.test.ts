@@ -26,6 +26,16 @@ describe('agent options (storage.local via fakeBrowser)', () => {
     expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).not.toContain('left-by-an-older-version');
   });
 
+  it('moving a left token never writes back options replaced in the meantime', async () => {
+    await agentOptionsItem.setValue({ orgId: 'org_1', agentEmail: 'alice@example.com', apiToken: 'left-by-a-harness' });
+    const reading = loadConfig();
+    // Replaced while the first read moves the token (a harness or the options page writing again).
+    await agentOptionsItem.setValue({ orgId: 'org_1', agentEmail: 'nobody@example.com', apiToken: 'left-by-a-harness' });
+    await reading;
+    await loadConfig();
+    expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1', agentEmail: 'nobody@example.com' });
+  });
+
   it('saves valid values, normalised, and the effective config reads them', async () => {
     expect(await saveAgentOptions({ orgId: ' org_1 ', defaultCountry: 'de', requestTimeoutMs: 3000 }, [])).toEqual([]);
     expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1', defaultCountry: 'DE', requestTimeoutMs: 3000 });

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/config/resolve';
 import { gatewayClient, NOT_SIGNED_IN } from '../../../lib/team/gateway-client';
-import type { SessionStore, StoredSession } from '../../../lib/team/session';
+import type { StoredSession } from '../../../lib/team/session';
+import { memorySessions } from './memory-sessions';
 
 const GATEWAY = 'https://gateway.example.com';
 const NOW = 1_800_000_000_000;
-
-function memorySessions(initial?: StoredSession): SessionStore & { current?: StoredSession } {
-  const store: SessionStore & { current?: StoredSession } = {
-    ...(initial ? { current: initial } : {}),
-    get: async (url) => (store.current?.gatewayUrl === url ? store.current : undefined),
-    set: async (session) => {
-      store.current = session;
-    },
-    clear: async () => {
-      delete store.current;
-    },
-  };
-  return store;
-}
 
 const session = (overrides: Partial<StoredSession> = {}): StoredSession => ({
   gatewayUrl: GATEWAY,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SessionStore, StoredSession } from '../../../lib/team/session';
+import { memorySessions } from './memory-sessions';
 import { signInState, signOut, startSignIn } from '../../../lib/team/sign-in';
 
 const GATEWAY = 'https://gateway.example.com';
@@ -12,19 +12,6 @@ const ME = {
   role: 'agent',
   rules: { orgId: 'org_demo', providerDashboardUrl: 'https://app.example.com', allowReassign: true, reassignWhenOwnerUnknown: 'allow', defaultCountry: 'US' },
 };
-
-function memorySessions(): SessionStore & { current?: StoredSession } {
-  const store: SessionStore & { current?: StoredSession } = {
-    get: async (url) => (store.current?.gatewayUrl === url ? store.current : undefined),
-    set: async (session) => {
-      store.current = session;
-    },
-    clear: async () => {
-      delete store.current;
-    },
-  };
-  return store;
-}
 
 /** The gateway's half of the hand-off: pending `pendingPolls` times, then the result, for the right verifier only. */
 function fakeGateway(options: { pendingPolls: number; result?: unknown }) {
