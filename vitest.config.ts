@@ -10,5 +10,9 @@ export default defineConfig({
     environment: 'node',
     include: ['test/unit/**/*.test.{ts,tsx}', 'test/sandbox/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/gateway/**/*.test.ts'],
     setupFiles: ['fake-indexeddb/auto'],
+    // Vitest's default is one worker per core less one: a single worker on CI's two cores. The gateway's tests
+    // mostly wait (on processes, PostgreSQL, the sandbox's latency), so three files at a time finish sooner
+    // (measured: 122 s instead of 169 s for the whole run).
+    maxWorkers: 3,
   },
 });

@@ -42,6 +42,16 @@ test.describe('team mode: two agents on one lead', () => {
   let gateway: RunningGateway | undefined;
   const browsers: ExtensionDriver[] = [];
 
+  /** Alice's and Bob's browsers, started and signed in side by side (their order does not matter until Chat). */
+  async function bothSignedIn(running: RunningGateway, sandbox: SandboxControl): Promise<[Agent, Agent]> {
+    const agents = await Promise.allSettled([agentAt(running, sandbox, 'alice@example.com'), agentAt(running, sandbox, 'bob@example.com')]);
+    for (const agent of agents) if (agent.status === 'fulfilled') browsers.push(agent.value.driver);
+    const [alice, bob] = agents;
+    if (alice?.status !== 'fulfilled') throw alice?.reason;
+    if (bob?.status !== 'fulfilled') throw bob?.reason;
+    return [alice.value, bob.value];
+  }
+
   test.beforeEach(async ({ sandbox }) => {
     await sandbox.call('POST', 'reset', {});
   });
@@ -55,13 +65,10 @@ test.describe('team mode: two agents on one lead', () => {
     gateway = await startTeamGateway(sandbox);
     const lead = await newLead(sandbox);
 
-    const alice = await agentAt(gateway, sandbox, 'alice@example.com');
-    browsers.push(alice.driver);
+    const [alice, bob] = await bothSignedIn(gateway, sandbox);
     expect(await chatFromList(alice, sandbox, lead.name)).toMatchObject({ ok: true, text: `Chat with ${lead.name} opened.` });
     expect(await sandbox.counts()).toMatchObject({ createContact: 1, assign: 1 });
 
-    const bob = await agentAt(gateway, sandbox, 'bob@example.com');
-    browsers.push(bob.driver);
     const taken = await chatFromList(bob, sandbox, lead.name);
     expect(taken).toMatchObject({ ok: true });
     expect(taken?.text).toContain('It was assigned to Alice Agent');
@@ -81,12 +88,9 @@ test.describe('team mode: two agents on one lead', () => {
   test('allowReassign false: bob is refused, naming alice, with no assign', async ({ sandbox }) => {
     gateway = await startTeamGateway(sandbox, { ALLOW_REASSIGN: 'false' });
     const lead = await newLead(sandbox);
-    const alice = await agentAt(gateway, sandbox, 'alice@example.com');
-    browsers.push(alice.driver);
+    const [alice, bob] = await bothSignedIn(gateway, sandbox);
     expect(await chatFromList(alice, sandbox, lead.name)).toMatchObject({ ok: true });
 
-    const bob = await agentAt(gateway, sandbox, 'bob@example.com');
-    browsers.push(bob.driver);
     const refused = await chatFromList(bob, sandbox, lead.name);
     expect(refused).toMatchObject({ ok: false });
     expect(refused?.text).toContain("This lead's chat belongs to Alice Agent");
