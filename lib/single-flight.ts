@@ -17,3 +17,16 @@ export class SingleFlight<T> {
     return this.inFlight.size;
   }
 }
+
+/**
+ * Runs `task` one call at a time, in call order: a call made while one runs waits for it, so two runs never
+ * interleave their reads and writes (re-syncing registrations, tidying stored options).
+ */
+export function serialized<T>(task: () => Promise<T>): () => Promise<T> {
+  let previous: Promise<unknown> = Promise.resolve();
+  return () => {
+    const next = previous.then(task, task);
+    previous = next.catch(() => undefined);
+    return next;
+  };
+}

@@ -6,7 +6,7 @@ import { login } from '../actions/login';
 import { loginLinkStore } from '../actions/login-links';
 import { testConnection } from '../actions/test-connection';
 import { exportMappings, importMappings } from '../actions/transfer';
-import { browserProfile, loadConfig, saveAgentOptions } from '../config/agent-options';
+import { browserProfile, loadConfig, saveAgentOptions, tidyStoredToken } from '../config/agent-options';
 import type { BrowserProfileState } from '../config/browser-profile';
 import { agentMayNotSet, ConfigError, isTeamMode, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
@@ -16,14 +16,15 @@ import { ACTION_RETRY, SaleschatClient } from '../provider/client';
 import { redact } from '../redact';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
-import { injectIntoOpenTabs, type RuleHostsInput, serializedRuleSync, syncRuleContentScripts } from './rule-hosts';
+import { injectIntoOpenTabs, type RuleHostsInput, syncRuleContentScripts } from './rule-hosts';
+import { serialized } from '../single-flight';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { serveRoutes } from './routes';
 import { siteStates, tabAccess } from './site-access';
 import { closeStorageToContentScripts, type StorageAreaName, storageAccessItem } from './storage-access';
 import { activeCrmProfiles, effectiveTenants, pageSetup } from './page-setup';
 import { builtInMatches } from '../crm/tenants';
-import { dropStoredTokenInTeamMode, teamBackground } from './team';
+import { teamBackground } from './team';
 
 /**
  * The background worker: the only place that holds the token, calls the provider and opens the database.
@@ -64,7 +65,9 @@ export function startBackground(): void {
 
   // The content script is registered at run time, for the built-in CRMs on the company's tenants only
   // (crmTenants) and the admin rules' granted hosts: why, and what covers the gaps, in rule-hosts.ts.
-  const syncRules = serializedRuleSync(async () => {
+  // One sync at a time: start-up, policy changes and the options page trigger syncs together, and two
+  // overlapping ones both see "not registered", the second registration then failing with a duplicate id.
+  const syncRules = serialized(async () => {
     const config = await loadConfig();
     const rules = (config.values.crmRules ?? []).filter(hasUrl);
     const builtIns = builtInMatches({ crmTenants: effectiveTenants(config), crmProfiles: config.values.crmProfiles });
@@ -74,10 +77,12 @@ export function startBackground(): void {
     syncRules().catch((error) => console.warn(redact(`CRM Chat Bridge: could not register the content script: ${String(error)}`)));
   };
   resync();
-  const dropToken = () => {
-    dropStoredTokenInTeamMode().catch((error) => console.warn(redact(`CRM Chat Bridge: could not remove the stored API token: ${String(error)}`)));
+  // A token left in storage.local moves to IndexedDB; in team mode every stored token goes (lib/config/agent-options.ts).
+  const tidyToken = serialized(async () => tidyStoredToken({ forget: (await loadConfig()).values.gatewayUrl !== undefined }));
+  const tidy = () => {
+    tidyToken().catch((error) => console.warn(redact(`CRM Chat Bridge: could not tidy the stored API token: ${String(error)}`)));
   };
-  dropToken();
+  tidy();
   browser.runtime.onInstalled.addListener(({ reason }) => {
     if (reason !== 'install' && reason !== 'update') return;
     syncRules()
@@ -87,7 +92,7 @@ export function startBackground(): void {
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'managed' || (area === 'local' && 'agentOptions' in changes)) {
       resync();
-      dropToken();
+      tidy();
     }
   });
   browser.permissions.onAdded.addListener(resync);

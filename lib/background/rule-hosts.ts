@@ -152,17 +152,3 @@ export async function injectIntoOpenTabs(matches: readonly string[], contentScri
   );
   return results.filter((result) => result.status === 'fulfilled').length;
 }
-
-/**
- * One sync at a time. Start-up, a policy change and the options page asking for the list all trigger a
- * sync, often together (Chromium delivers policy a moment after the worker starts); two overlapping syncs
- * both see "not registered" and the second registerContentScripts fails with a duplicate id.
- */
-export function serializedRuleSync<T>(sync: () => Promise<T>): () => Promise<T> {
-  let previous: Promise<unknown> = Promise.resolve();
-  return () => {
-    const next = previous.then(sync, sync);
-    previous = next.catch(() => undefined);
-    return next;
-  };
-}

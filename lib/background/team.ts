@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import type { ShowInDashboard } from '../actions/dashboard-tab';
-import { forgetAgentToken, loadConfig } from '../config/agent-options';
+import { loadConfig } from '../config/agent-options';
 import { EmptyRequestSchema, type TeamStatus } from '../messages';
 import type { ActionOutcome, Lead } from '../messaging';
 import type { MappingStore } from '../store/mappings';
@@ -52,15 +52,6 @@ export function teamBackground(deps: { store: MappingStore; showInDashboard: Sho
       },
     },
   };
-}
-
-/**
- * In team mode the browser keeps no provider token: one the agent typed in direct mode is deleted from their
- * options (policy's own copy cannot be deleted by the extension; the options page says it is ignored).
- */
-export async function dropStoredTokenInTeamMode(): Promise<boolean> {
-  if (!(await loadConfig()).values.gatewayUrl) return false;
-  return forgetAgentToken();
 }
 
 async function teamStatus(gatewayUrl: string | undefined, sessions: ReturnType<typeof teamSessionStore>): Promise<TeamStatus> {

@@ -41,42 +41,38 @@ function secrets(): BridgeDatabase {
 
 /**
  * The agent's own options with their token, which lives in the extension's IndexedDB, not in storage.local
- * (content scripts can read storage.local in Firefox and in Chrome before 140). A token an older version (or
- * a test harness) left in storage.local is moved there on first read.
+ * (content scripts can read storage.local in Firefox and in Chrome before 140). A token an older version (or a
+ * test harness) left in storage.local counts until tidyStoredToken moves it. Reading never writes: a reader's
+ * copy may be stale by the time it would write, and writing it back would undo a newer save.
  */
 async function readAgentLayer(): Promise<Record<string, unknown>> {
-  const stored = await agentOptionsItem.getValue();
-  const { apiToken: leftover, ...options } = stored;
-  if (typeof leftover === 'string') {
-    await secrets().secrets.put({ name: 'apiToken', value: leftover });
-    await removeStoredToken(leftover);
-  }
-  const token = (await secrets().secrets.get('apiToken'))?.value;
+  const { apiToken: leftover, ...options } = await agentOptionsItem.getValue();
+  const token = typeof leftover === 'string' ? leftover : (await secrets().secrets.get('apiToken'))?.value;
   return token === undefined ? options : { ...options, apiToken: token };
 }
 
 /**
- * Removes `token` from the stored options, reading them again first: between this context's first read and
- * now the options may have been replaced (the options page saved, a test harness wrote), and writing back the
- * first read's copy would undo that.
+ * Moves a token left in storage.local into the extension's IndexedDB, or, in team mode (`forget`), deletes
+ * every token the agent entered: the browser then keeps none (policy's own copy is not the extension's to
+ * delete; resolveConfig ignores it and says so). The background runs it at start and after each change of the
+ * agent's options, one run at a time.
+ */
+export async function tidyStoredToken(options: { forget: boolean }): Promise<void> {
+  const { apiToken: leftover } = await agentOptionsItem.getValue();
+  if (typeof leftover === 'string' && !options.forget) await secrets().secrets.put({ name: 'apiToken', value: leftover });
+  if (leftover !== undefined) await removeStoredToken(leftover);
+  if (options.forget) await secrets().secrets.delete('apiToken');
+}
+
+/**
+ * Removes `token` from the stored options, reading them again first: they may have been replaced meanwhile
+ * (the options page saved, a test harness wrote), and writing back an older copy would undo that.
  */
 async function removeStoredToken(token: unknown): Promise<void> {
   const current = await agentOptionsItem.getValue();
   if (current.apiToken !== token) return;
   const { apiToken: _moved, ...rest } = current;
   await agentOptionsItem.setValue(rest);
-}
-
-/**
- * Deletes the token the agent entered (team mode: the browser keeps none). Returns whether there was one.
- * Policy's own copy is not the extension's to delete; resolveConfig ignores it and says so.
- */
-export async function forgetAgentToken(): Promise<boolean> {
-  const { apiToken: leftover } = await agentOptionsItem.getValue();
-  if (leftover !== undefined) await removeStoredToken(leftover);
-  const stored = await secrets().secrets.get('apiToken');
-  if (stored) await secrets().secrets.delete('apiToken');
-  return leftover !== undefined || stored !== undefined;
 }
 
 /** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */

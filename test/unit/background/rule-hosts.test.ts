@@ -1,10 +1,10 @@
+import { serialized } from '../../../lib/single-flight';
 import { describe, expect, it } from 'vitest';
 import {
   coveredByStaticMatches,
   injectIntoOpenTabs,
   type OpenTabsApi,
   RULES_CONTENT_SCRIPT_ID,
-  serializedRuleSync,
   type RegistrationApi,
   ruleHosts,
   syncRuleContentScripts,
@@ -147,7 +147,7 @@ describe('syncRuleContentScripts', () => {
         unregisterContentScripts: slow(scripting.unregisterContentScripts),
       },
     };
-    const sync = serializedRuleSync(() => syncRuleContentScripts(rules, STATIC, 'crm.js', api));
+    const sync = serialized(() => syncRuleContentScripts(rules, STATIC, 'crm.js', api));
     const results = await Promise.allSettled([sync(), sync(), sync()]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
     expect(fake.calls.filter((call) => call.startsWith('register'))).toHaveLength(1);
@@ -155,7 +155,7 @@ describe('syncRuleContentScripts', () => {
 
   it('a failed sync does not block the next one', async () => {
     let attempts = 0;
-    const sync = serializedRuleSync(async () => {
+    const sync = serialized(async () => {
       attempts += 1;
       if (attempts === 1) throw new Error('scripting API unavailable');
       return attempts;

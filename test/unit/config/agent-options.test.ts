@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { agentOptionsItem, loadConfig, readPolicy, saveAgentOptions } from '../../../lib/config/agent-options';
+import { agentOptionsItem, loadConfig, readPolicy, saveAgentOptions, tidyStoredToken } from '../../../lib/config/agent-options';
 import { settingsView } from '../../../lib/background/main';
 
 describe('agent options (storage.local via fakeBrowser)', () => {
@@ -19,20 +19,31 @@ describe('agent options (storage.local via fakeBrowser)', () => {
     expect((await loadConfig()).values.apiToken).toBeUndefined();
   });
 
-  it('a token an older version left in storage.local is moved out on the first read', async () => {
+  it('a token an older version left in storage.local counts at once, and the tidy-up moves it out', async () => {
     await agentOptionsItem.setValue({ orgId: 'org_1', apiToken: 'left-by-an-older-version' });
     expect((await loadConfig()).values.apiToken).toBe('left-by-an-older-version');
+    await tidyStoredToken({ forget: false });
     expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1' });
     expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).not.toContain('left-by-an-older-version');
+    expect((await loadConfig()).values.apiToken).toBe('left-by-an-older-version');
   });
 
-  it('moving a left token never writes back options replaced in the meantime', async () => {
+  it('team mode: the tidy-up forgets every token the agent entered', async () => {
+    await saveAgentOptions({ orgId: 'org_1', apiToken: 'typed-in-direct-mode' }, []);
+    await agentOptionsItem.setValue({ orgId: 'org_1', gatewayUrl: 'https://gateway.example.com', apiToken: 'left-in-storage' });
+    await tidyStoredToken({ forget: true });
+    expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1', gatewayUrl: 'https://gateway.example.com' });
+    expect((await loadConfig()).values.apiToken).toBeUndefined();
+  });
+
+  it('reading and tidying never write back options replaced in the meantime', async () => {
     await agentOptionsItem.setValue({ orgId: 'org_1', agentEmail: 'alice@example.com', apiToken: 'left-by-a-harness' });
     const reading = loadConfig();
-    // Replaced while the first read moves the token (a harness or the options page writing again).
+    const tidying = tidyStoredToken({ forget: false });
+    // Replaced while the first read and the tidy-up run (a harness or the options page writing again).
     await agentOptionsItem.setValue({ orgId: 'org_1', agentEmail: 'nobody@example.com', apiToken: 'left-by-a-harness' });
-    await reading;
-    await loadConfig();
+    await Promise.all([reading, tidying]);
+    await tidyStoredToken({ forget: false });
     expect(await agentOptionsItem.getValue()).toEqual({ orgId: 'org_1', agentEmail: 'nobody@example.com' });
   });
 
