@@ -40,8 +40,8 @@ export function startBackground(): void {
   const loginLinks = loginLinkStore(browser.storage.session);
   const team = teamBackground({ store, showInDashboard: dashboardTab.show });
 
-  const context = async (): Promise<ActionContext> => {
-    const config = await loadConfig();
+  // The config is read once per click: it decides the mode (team or direct) and is the direct action's context.
+  const context = (config: ResolvedConfig): ActionContext => {
     return {
       config,
       createClient: (provider) => createClient(provider, config),
@@ -105,18 +105,18 @@ export function startBackground(): void {
         schema: LeadSchema,
         pageUrl: (lead) => lead.pageUrl,
         run: async (lead) => {
-          const gatewayUrl = await team.gatewayUrl();
-          if (gatewayUrl) return team.chat(gatewayUrl, lead);
+          const config = await loadConfig();
+          if (config.values.gatewayUrl) return team.chat(config.values.gatewayUrl, lead);
           await settledWithin(journalResumed, JOURNAL_WAIT_MS);
-          return recorded(await openChat(lead, await context()));
+          return recorded(await openChat(lead, context(config)));
         },
       },
       login: {
         schema: LoginRequestSchema,
         pageUrl: (request) => request?.pageUrl,
         run: async () => {
-          const gatewayUrl = await team.gatewayUrl();
-          return gatewayUrl ? team.login(gatewayUrl) : recorded(await login(await context()));
+          const config = await loadConfig();
+          return config.values.gatewayUrl ? team.login(config.values.gatewayUrl) : recorded(await login(context(config)));
         },
       },
       ...team.routes,

@@ -14,8 +14,6 @@ import type { Routes } from './routes';
  * sent to the gateway. Nothing here reads or writes a provider token: in team mode there is none.
  */
 export interface TeamBackground {
-  /** The gateway URL when the config is in team mode, else undefined (direct mode). */
-  gatewayUrl(): Promise<string | undefined>;
   chat(gatewayUrl: string, lead: Lead): Promise<ActionOutcome>;
   login(gatewayUrl: string): Promise<ActionOutcome>;
   routes: Pick<Routes, 'getTeamStatus' | 'teamSignIn' | 'teamSignOut'>;
@@ -28,7 +26,6 @@ export function teamBackground(deps: { store: MappingStore; showInDashboard: Sho
   const notInTeamMode = { ok: false, message: 'Team mode is not configured (gatewayUrl): this browser works in direct mode.' };
 
   return {
-    gatewayUrl,
     chat: (url, lead) => teamChat(lead, context(url)),
     login: (url) => teamLogin(context(url)),
     routes: {

@@ -5,7 +5,7 @@ import { failureOutcome } from '../actions/outcome';
 import type { ShowInDashboard } from '../actions/dashboard-tab';
 import { ConfigError } from '../config/resolve';
 import type { MappingStore } from '../store/mappings';
-import { ChatResponseSchema, LoginResponseSchema, type GatewayFailure } from './api';
+import { ChatResponseSchema, LoginResponseSchema } from './api';
 import { GatewayCallError, type GatewayClient } from './gateway-client';
 import type { StoredSession } from './session';
 
@@ -30,7 +30,7 @@ export function teamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutc
 async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutcome> {
   const session = await ctx.gateway.session();
   const answer = ChatResponseSchema.parse(await ctx.gateway.call('/v1/chat', { lead }));
-  if (!answer.ok) return failure(answer);
+  if (!answer.ok) return answer;
   const orgId = session.rules?.orgId ?? '';
   await ctx.store
     .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now())
@@ -47,7 +47,7 @@ export function teamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
 async function runTeamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
   const session = await ctx.gateway.session();
   const answer = LoginResponseSchema.parse(await ctx.gateway.call('/v1/login', {}));
-  if (!answer.ok) return failure(answer);
+  if (!answer.ok) return answer;
   rememberSecret(answer.url);
   await ctx.showInDashboard(answer.url, dashboardUrl(session));
   return { ok: true, message: `Saleschat opened, logged in as ${session.email}.` };
@@ -57,10 +57,6 @@ function dashboardUrl(session: StoredSession): string {
   const url = session.rules?.providerDashboardUrl;
   if (!url) throw new ConfigError('The team gateway has not said where the Saleschat dashboard is. Sign out and in again from the popup.');
   return url;
-}
-
-function failure(answer: GatewayFailure): ActionOutcome {
-  return answer;
 }
 
 function teamFailure(error: unknown): ActionOutcome {
