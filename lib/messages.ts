@@ -39,6 +39,8 @@ export const LeadSchema = z.object({
   ownerName: optionalText(256),
   /** The owner's user id in the CRM (e.g. Salesforce 005…), compared with `agents[].crmUserId`. */
   ownerId: optionalText(128),
+  /** The lead's status as the CRM shows it (e.g. "Qualified"), for the admin's stageMapping. */
+  status: optionalText(256),
 });
 export type Lead = z.infer<typeof LeadSchema>;
 

@@ -18,8 +18,9 @@ import type { ActionContext, ProviderApi } from './context';
 import { describeUser, leadHolder } from './lead-owner';
 import { ActionRefused, failureOutcome } from './outcome';
 
-/** The provider's documented limit for crm_id, first_name and last_name. */
-export const PROVIDER_FIELD_MAX = 128;
+import { nameField, PROVIDER_FIELD_MAX } from './contact-sync';
+
+export { nameField, PROVIDER_FIELD_MAX };
 
 const chatsInFlight = new SingleFlight<ActionOutcome>();
 
@@ -347,12 +348,6 @@ export function idFromConflict(error: ProviderError, crmId: string): string | un
     if ((typeof value === 'string' && value.trim()) || typeof value === 'number') return String(value).trim();
   }
   return undefined;
-}
-
-/** Names go to the provider without `*` (its pattern forbids it) and within its length limit. */
-export function nameField(field: 'first_name' | 'last_name', value: string | undefined): Record<string, string> {
-  const cleaned = value?.replace(/\*/g, '').replace(/\s+/g, ' ').trim().slice(0, PROVIDER_FIELD_MAX);
-  return cleaned ? { [field]: cleaned } : {};
 }
 
 function leadName(lead: Lead): string {

@@ -3,7 +3,7 @@ import type { SaleschatClient } from '../provider/client';
 import type { MappingStore } from '../store/mappings';
 import type { LoginLinkStore } from './login-links';
 
-export type ProviderApi = Pick<SaleschatClient, 'createContact' | 'assign' | 'magicLink' | 'lookup'>;
+export type ProviderApi = Pick<SaleschatClient, 'createContact' | 'updateContact' | 'updateStage' | 'assign' | 'magicLink' | 'lookup'>;
 
 /** What an action needs from the world; the background wires the real parts, unit tests fakes. */
 export interface ActionContext {

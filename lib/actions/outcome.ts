@@ -23,6 +23,7 @@ export class ActionRefused extends Error {
 const STEP: Record<Endpoint, string> = {
   createContact: 'Creating the Saleschat contact failed',
   updateContact: 'Updating the Saleschat contact failed',
+  updateStage: "Updating the lead's Saleschat stage failed",
   assign: 'Assigning the chat failed',
   magicLink: 'Getting a Saleschat login link failed',
   createUser: 'Creating the Saleschat user failed',

@@ -63,6 +63,26 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
     title: 'Take over when the owner is unknown',
     description: "With allowReassign false: what Chat does when the CRM page does not show the lead's owner: 'allow' (default) or 'refuse'.",
   },
+  contactUpdatePolicy: {
+    title: 'Contact update policy',
+    description:
+      "At a Chat on a known lead whose names in the CRM differ from those last sent to Saleschat: 'overwrite' (default: Saleschat gets the CRM's names, and the chatroom's name follows), 'fillEmpty' (only names Saleschat has empty), 'never'. One extra request, only when something changed. Team mode: the gateway's CONTACT_UPDATE_POLICY decides.",
+  },
+  phoneChangePolicy: {
+    title: 'Phone change policy',
+    description:
+      "The CRM shows another phone number than the lead's Saleschat contact was created with (Saleschat cannot change it): 'warn' (default: open the existing chat and show both numbers), 'newContact' (create a new contact with crm_id <id>-2, <id>-3…, open its chat, remember both), 'refuse' (no request; the agent is told why). Team mode: the gateway's PHONE_CHANGE_POLICY decides.",
+  },
+  stageMapping: {
+    title: 'Stage mapping',
+    description:
+      'Optional. CRM lead status → Saleschat stage: a list of { "crmStatus": "Qualified", "stage": "QUALIFIED", "disposition": "…" (optional) }. At a Chat whose lead status maps to another stage than last sent, one stage request (contactStageUrlTemplate) is sent. Needs a rule or profile that reads the status field. Empty: off.',
+  },
+  contactStageUrlTemplate: {
+    title: 'Stage update URL template',
+    description:
+      "Required with stageMapping. The route of Saleschat's \"update disposition & stage\" call (its path is not documented), sent as PUT { stage, disposition }, e.g. {API_URL}/v1/orgs/{ORG_ID}/contact/{CONTACT_ID}/stage. Variables: {API_URL} (required first) {ORG_ID} {CONTACT_ID} {CRM_ID}.",
+  },
   gatewayUrl: {
     title: 'Team gateway URL',
     description:

@@ -52,6 +52,14 @@ export const AgentEntrySchema = z.object({
 });
 export type AgentEntry = z.infer<typeof AgentEntrySchema>;
 
+export const StageMappingEntrySchema = z.object({
+  /** The lead status as the CRM shows it (compared trimmed, case-insensitively). */
+  crmStatus: z.string().trim().min(1, { message: 'must not be empty' }).max(256),
+  stage: z.string().trim().min(1, { message: 'must not be empty' }).max(128),
+  disposition: z.string().trim().min(1).max(128).optional(),
+});
+export type StageMappingEntry = z.infer<typeof StageMappingEntrySchema>;
+
 /** Admin-defined detection rules: the format belongs to the detection engine (docs/crm-rules.md). */
 export { CrmRuleSchema };
 
@@ -122,6 +130,30 @@ export const ConfigSchema = z.object({
    * they are and keeps the team's one lead ↔ chat map.
    */
   gatewayUrl: providerUrl,
+  /**
+   * At a Chat on a known lead, when the CRM's names differ from those last sent to Saleschat: 'overwrite' the
+   * contact's names with the CRM's (default), 'fillEmpty' (only names Saleschat has empty), or 'never'.
+   */
+  contactUpdatePolicy: z.enum(['never', 'overwrite', 'fillEmpty']),
+  /**
+   * The CRM shows another phone number than the lead's Saleschat contact has (which cannot change): 'warn'
+   * (open the existing chat and tell the agent; default), 'newContact' (a new contact with a derived crm_id,
+   * e.g. `<id>-2`), or 'refuse'.
+   */
+  phoneChangePolicy: z.enum(['warn', 'newContact', 'refuse']),
+  /** CRM lead status → Saleschat stage (and disposition), sent at Chat when it changed. Off when empty. */
+  stageMapping: z.array(StageMappingEntrySchema),
+  /**
+   * The stage endpoint's route (its path is not documented: provider-api.md 3.3), sent with the API token, so it
+   * may only point at the provider API. PUT with `{ stage, disposition? }`.
+   */
+  contactStageUrlTemplate: z
+    .string()
+    .trim()
+    .refine((value) => value.startsWith('{API_URL}/'), {
+      message: 'must start with {API_URL}/ (the stage update carries the API token, so it may only go to the provider API)',
+    })
+    .refine((value) => value.includes('{CONTACT_ID}'), { message: 'must contain {CONTACT_ID}' }),
 });
 
 export type ConfigKey = keyof typeof ConfigSchema.shape;
@@ -146,6 +178,9 @@ export const CONFIG_DEFAULTS = {
   magicLinkReuse: false,
   allowMappingImport: false,
   reassignWhenOwnerUnknown: 'allow',
+  contactUpdatePolicy: 'overwrite',
+  phoneChangePolicy: 'warn',
+  stageMapping: [],
 } satisfies PartialConfig;
 
 /**
@@ -167,6 +202,10 @@ export const TOKEN_BOUND_KEYS: readonly ConfigKey[] = [
   'allowMappingImport',
   'allowReassign',
   'reassignWhenOwnerUnknown',
+  'contactUpdatePolicy',
+  'phoneChangePolicy',
+  'stageMapping',
+  'contactStageUrlTemplate',
 ];
 
 /** Keys whose value is a credential: never sent to any page, never logged, shown masked. */
@@ -185,4 +224,8 @@ export const TEAM_MODE_IGNORED_KEYS: readonly ConfigKey[] = [
   'contactLookupUrlTemplate',
   'magicLinkReuse',
   'allowMappingImport',
+  'contactUpdatePolicy',
+  'phoneChangePolicy',
+  'stageMapping',
+  'contactStageUrlTemplate',
 ];

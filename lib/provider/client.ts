@@ -13,7 +13,7 @@ import {
 } from './responses';
 
 /** The provider endpoints we call, named as the sandbox counts them. */
-export type Endpoint = 'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'assign' | LookupEndpoint;
+export type Endpoint = 'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'updateStage' | 'assign' | LookupEndpoint;
 
 /** Lookups the docs do not confirm (provider-api.md 2.4, 3.4): their paths are configured, not built in. */
 export type LookupEndpoint = 'getUserByEmail' | 'getContactByCrmId';
@@ -91,6 +91,14 @@ export class SaleschatClient {
   async updateContact(contactId: string, input: Pick<CreateContactInput, 'crm_id' | 'first_name' | 'last_name'>) {
     const body = await this.request('updateContact', 'PUT', `/v1/orgs/${this.org}/contact/${enc(contactId)}`, input);
     return this.validate('updateContact', ContactSchema, body);
+  }
+
+  /**
+   * "Update disposition & stage" (provider-api.md 3.3): its path is not documented, so the caller passes the
+   * configured one (contactStagePath). Its answer's shape is not documented either: any 2xx is success.
+   */
+  async updateStage(path: string, input: { stage: string; disposition?: string }): Promise<void> {
+    await this.request('updateStage', 'PUT', path, input);
   }
 
   async assign(contactId: string, userId: string): Promise<AssignResult> {

@@ -19,6 +19,7 @@ export const demoProfile = {
     email: { selector: '.field-email' },
     ownerEmail: { selector: '.field-owner', attribute: 'data-owner-email' },
     ownerName: { selector: '.field-owner' },
+    status: { selector: '.field-status' },
   },
   anchor: { selector: '.quick-actions', position: 'append' },
   floating: false,

@@ -178,6 +178,7 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   const ownerName = firstValue(spec, data, 'ownerName').value;
   // An id is never cut short (a shortened id could name someone else): a longer one counts as not shown.
   const ownerId = firstValue(spec, data, 'ownerId', (text) => (text.length > LIMITS.ownerId ? `longer than ${LIMITS.ownerId} characters` : undefined)).value;
+  const status = firstValue(spec, data, 'status').value;
   const { phones, problems: phoneProblems } = allPhones(spec, data);
 
   const missing: string[] = [];
@@ -206,6 +207,7 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   if (ownerName) lead.ownerName = ownerName.slice(0, LIMITS.name);
   if (ownerEmail.value) lead.ownerEmail = ownerEmail.value.slice(0, LIMITS.email);
   if (ownerId) lead.ownerId = ownerId;
+  if (status) lead.status = status.slice(0, LIMITS.name);
   if (!spec.fields.shownRecordId) return { lead };
   const shownId = firstValue(spec, data, 'shownRecordId').value;
   return { lead, shownIdMatches: shownId !== undefined && sameId(shownId, recordId.value) };

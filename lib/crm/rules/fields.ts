@@ -11,5 +11,6 @@ export const RULE_FIELDS = [
   'ownerName',
   'ownerEmail',
   'ownerId',
+  'status',
 ] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];

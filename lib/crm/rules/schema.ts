@@ -107,6 +107,7 @@ export const CrmRuleSchema = z.strictObject({
     ownerId: FieldSchema.optional().describe(
       "The lead owner's user id in the CRM (e.g. a Salesforce user id 005…), compared with agents[].crmUserId",
     ),
+    status: FieldSchema.optional().describe('The lead status as the CRM shows it (e.g. "Qualified"), mapped to a Saleschat stage by stageMapping'),
   }),
   crmIdTemplate: z
     .string()
