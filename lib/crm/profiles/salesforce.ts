@@ -43,6 +43,8 @@ export const salesforceProfile = {
     email: [{ label: 'Email' }, { selector: 'lightning-formatted-email a[href^="mailto:"]', attribute: 'href', regex: '^mailto:([^?]+)' }],
     ownerName: [...OWNER_LINKS.map((selector) => ({ selector })), { label: ['Lead Owner', 'Contact Owner', 'Owner'] }],
     ownerId: OWNER_LINKS.map((selector) => ({ selector, attribute: 'href', regex: USER_ID_IN_HREF })),
+    // Lead Status is on the default Lead compact layout; a Contact has none (no stage is sent for it).
+    status: { label: 'Lead Status' },
   },
   anchor: [
     { selector: 'records-highlights2 ul.slds-button-group-list', position: 'before' },

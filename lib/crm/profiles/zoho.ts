@@ -26,6 +26,7 @@ export const zohoProfile = {
     ],
     email: [{ selector: '#subvalue_EMAIL' }, { label: 'Email' }],
     ownerName: [{ selector: '#subvalue_SMOWNERID' }, { label: ['Lead Owner', 'Contact Owner'] }],
+    status: [{ selector: '#subvalue_LEADSTATUS' }, { label: 'Lead Status' }],
   },
   anchor: [
     { selector: '.dv_header_container .dv_header_buttons', position: 'prepend' },

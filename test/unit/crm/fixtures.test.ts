@@ -29,6 +29,7 @@ const EXPECTED: Record<string, Expected> = {
       // From the owner link, not the field's whole text (its "Preview" / "Change Owner" buttons); not the cached copy's Bob.
       ownerName: 'Alice Agent',
       ownerId: '0055e000003AlcEAAS',
+      status: 'Working - Contacted',
     },
     anchor: 'UL',
   },
@@ -98,6 +99,7 @@ const EXPECTED: Record<string, Expected> = {
       ],
       email: 'christopher-maclead@noemail.invalid',
       ownerName: 'Alice Agent',
+      status: 'Contacted',
     },
     anchor: 'DIV',
   },
