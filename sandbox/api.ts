@@ -1,6 +1,6 @@
 import { ENDPOINTS } from './faults';
 import { errorReply, jsonReply, parseJson, type Reply } from './http';
-import type { Settings } from './settings';
+import { DEFAULT_STAGE_PATH, type Settings } from './settings';
 import { type ChatroomRecord, type ContactRecord, chatroomName, newId, newSecret, type Store } from './store';
 
 /**
@@ -61,8 +61,13 @@ const ROUTES: Array<{ method: string; pattern: RegExp; endpoint: ApiEndpoint; na
   },
 ];
 
-export function matchApiRoute(method: string, path: string): ApiRoute | undefined {
-  for (const route of ROUTES) {
+/**
+ * The stage call's route comes from the stagePath setting (its path is UNCONFIRMED); the fixed routes win
+ * over it. Absent settings: the default path.
+ */
+export function matchApiRoute(method: string, path: string, settings?: Pick<Settings, 'stagePath'>): ApiRoute | undefined {
+  const stage = stageRoute(settings?.stagePath ?? DEFAULT_STAGE_PATH);
+  for (const route of [...ROUTES, stage]) {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (!match) continue;
@@ -79,6 +84,26 @@ export function matchApiRoute(method: string, path: string): ApiRoute | undefine
   return undefined;
 }
 
+const stageRoutes = new Map<string, (typeof ROUTES)[number]>();
+
+function stageRoute(template: string): (typeof ROUTES)[number] {
+  let route = stageRoutes.get(template);
+  if (!route) {
+    const names: string[] = [];
+    const source = template
+      .split(/(\{(?:orgId|contactId|crmId)\})/)
+      .map((part, index) => {
+        if (index % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(part.slice(1, -1));
+        return '([^/]+)';
+      })
+      .join('');
+    route = { method: 'PUT', pattern: new RegExp(`^${source}$`), endpoint: 'updateStage', names };
+    stageRoutes.set(template, route);
+  }
+  return route;
+}
+
 export function handleApi(route: ApiRoute, request: ApiRequest, ctx: ApiContext): Reply {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(request.authorization ?? '')?.[1];
   const caller = token === undefined ? undefined : ctx.store.orgByToken(token);
@@ -88,7 +113,8 @@ export function handleApi(route: ApiRoute, request: ApiRequest, ctx: ApiContext)
       headers: { 'www-authenticate': 'Bearer' },
     };
   }
-  const orgId = route.params.orgId ?? '';
+  // Only a stagePath without {orgId} lacks it: the token's org is then the org.
+  const orgId = route.params.orgId ?? caller.id;
   if (caller.id !== orgId) {
     return errorReply(403, `The caller is not allowed in org ${orgId}`);
   }
@@ -122,6 +148,8 @@ export function handleApi(route: ApiRoute, request: ApiRequest, ctx: ApiContext)
       return getContactByCrmId(orgId, request.query, ctx);
     case 'updateContact':
       return updateContact(orgId, route.params.contactId ?? '', fields, ctx);
+    case 'updateStage':
+      return updateStage(orgId, route.params, fields, ctx);
     case 'assign':
       return assign(orgId, route.params.contactId ?? '', fields, ctx);
   }
@@ -314,6 +342,8 @@ function createContact(orgId: string, body: Record<string, unknown>, ctx: ApiCon
     governance_level_id: optionalString(body.governance_level_id),
     is_inbound: typeof body.is_inbound === 'boolean' ? body.is_inbound : null,
     source: optionalString(body.source),
+    stage: null,
+    disposition: null,
   };
   ctx.store.data.contacts.push(contact);
   ctx.store.save();
@@ -360,6 +390,28 @@ function updateContact(orgId: string, contactId: string, body: Record<string, un
   }
   ctx.store.save();
   return jsonReply(contactDto(contact));
+}
+
+/**
+ * "Update disposition & stage": route, body and answer are UNCONFIRMED. The sandbox takes { stage,
+ * disposition? }, stores both on the contact and answers the contact DTO with them. An absent disposition
+ * clears the stored one: a stage change ends the previous disposition.
+ */
+function updateStage(orgId: string, params: Record<string, string>, body: Record<string, unknown>, ctx: ApiContext): Reply {
+  const problem = validate(body, {
+    stage: { type: 'string', required: true, max: 128 },
+    disposition: { type: 'string', max: 128 },
+  });
+  if (problem) return invalid(400, problem);
+  const contact =
+    params.contactId !== undefined
+      ? ctx.store.contact(orgId, params.contactId)
+      : ctx.store.contactByCrmId(orgId, params.crmId ?? '');
+  if (!contact) return errorReply(404, `Contact ${params.contactId ?? params.crmId} not found in org ${orgId}`);
+  contact.stage = String(body.stage);
+  contact.disposition = optionalString(body.disposition);
+  ctx.store.save();
+  return jsonReply({ ...contactDto(contact), stage: contact.stage, disposition: contact.disposition });
 }
 
 function optionalString(value: unknown): string | null {

@@ -66,6 +66,7 @@ const LeadSchema = z.strictObject({
   email: z.string().optional(),
   ownerEmail: z.string().optional(),
   ownerName: z.string().optional(),
+  status: z.string().optional(),
 });
 
 const LatencySchema = z.strictObject({ ms: z.int().min(0).max(600_000) });

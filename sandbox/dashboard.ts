@@ -1,11 +1,11 @@
 import { htmlReply, parseCookies, type Reply } from './http';
 import { html, page, type SafeHtml } from './html';
-import { newSecret, type Store, type UserRecord } from './store';
+import { type ContactRecord, newSecret, type Store, type UserRecord } from './store';
 
 /**
  * The provider's web dashboard, reduced to what end-to-end tests look at: who is logged in (via a magic
- * link) and which chatroom is open. Stable ids (#logged-in-as, #chatroom-name, #assigned-to) are the
- * contract with those tests.
+ * link) and which chatroom is open. Stable ids (#logged-in-as, #chatroom-name, #assigned-to, and the
+ * contact's #chatroom-contact-name / -phone / -stage / -disposition) are the contract with those tests.
  */
 
 export const SESSION_COOKIE = 'sc_session';
@@ -104,7 +104,7 @@ function chatroomPage(id: string, user: UserRecord | undefined, store: Store): R
 <p id="assigned-to" data-user-id="${room.assigned_user_id}">Assigned to ${assignee ? `${assignee.first_name} ${assignee.last_name} (${assignee.email})` : room.assigned_user_id}</p>
 <dl>
   <dt>Contact</dt><dd><a id="chatroom-contact" href="/app/contacts/${encodeURIComponent(room.contact_id)}">${contact?.crm_id ?? room.contact_id}</a></dd>
-  ${contact?.phone_number ? html`<dt>Phone</dt><dd>${contact.phone_number}</dd>` : ''}
+  ${contact ? contactFacts(contact, 'chatroom-contact') : ''}
   <dt>Created</dt><dd>${room.created_at}</dd>
 </dl>
 <p class="muted">Messages would appear here.</p>`;
@@ -120,7 +120,7 @@ function contactPage(id: string, user: UserRecord | undefined, store: Store): Re
 <h1 id="contact-name" data-contact-id="${contact.id}">${name || contact.crm_id}</h1>
 <dl>
   <dt>CRM id</dt><dd id="contact-crm-id">${contact.crm_id}</dd>
-  ${contact.phone_number ? html`<dt>Phone</dt><dd>${contact.phone_number}</dd>` : ''}
+  ${contactFacts(contact, 'contact', false)}
   <dt>Opt-in</dt><dd>${contact.opt_in_date}</dd>
 </dl>
 ${
@@ -129,6 +129,19 @@ ${
     : html`<p id="contact-no-chatroom" class="muted">No chatroom yet</p>`
 }`;
   return htmlReply(layout(`${name || contact.crm_id} – Saleschat`, user, body));
+}
+
+/**
+ * Name, phone, stage and disposition with ids `${prefix}-name`, `-phone`, `-stage`, `-disposition`. Name and
+ * stage are always there (empty when unset) so that a test can wait for their text; phone and disposition
+ * only when set. The contact page leaves the name out: its heading (#contact-name) is the name.
+ */
+function contactFacts(contact: ContactRecord, prefix: string, withName = true): SafeHtml {
+  const name = [contact.first_name, contact.last_name].map((part) => (part ?? '').trim()).filter(Boolean).join(' ');
+  return html`${withName ? html`<dt>Name</dt><dd id="${prefix}-name">${name}</dd>` : ''}
+  ${contact.phone_number ? html`<dt>Phone</dt><dd id="${prefix}-phone">${contact.phone_number}</dd>` : ''}
+  <dt>Stage</dt><dd id="${prefix}-stage">${contact.stage ?? ''}</dd>
+  ${contact.disposition ? html`<dt>Disposition</dt><dd id="${prefix}-disposition">${contact.disposition}</dd>` : ''}`;
 }
 
 function currentUser(cookieHeader: string | undefined, store: Store): UserRecord | undefined {

@@ -11,6 +11,7 @@ export const ENDPOINTS = [
   'magicLink',
   'createContact',
   'updateContact',
+  'updateStage',
   'assign',
   'getUserByEmail',
   'getContactByCrmId',

@@ -27,6 +27,8 @@ export interface SeedLead {
   email?: string;
   ownerEmail?: string;
   ownerName?: string;
+  /** The lead status as the CRM shows it (e.g. "Qualified"), for the extension's stageMapping. */
+  status?: string;
 }
 
 /** A lead of Orbit CRM (/spa-crm, see spa-crm.ts), kept per tenant; ids are only unique within a tenant. */
@@ -78,6 +80,7 @@ export const demoSeed: SandboxSeed = {
       email: 'ada@example.com',
       ownerEmail: 'alice@example.com',
       ownerName: 'Alice Agent',
+      status: 'Qualified',
     },
     {
       id: 'L-1002',
@@ -87,6 +90,7 @@ export const demoSeed: SandboxSeed = {
       email: 'grace@example.com',
       ownerEmail: 'bob@example.com',
       ownerName: 'Bob Agent',
+      status: 'New',
     },
     {
       id: 'L-1003',

@@ -117,7 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function handleApiRequest(req: IncomingMessage, res: ServerResponse, method: string, path: string) {
     const at = new Date().toISOString();
-    const route = matchApiRoute(method, path);
+    const route = matchApiRoute(method, path, controls.settings);
     // Counted on arrival, so requests later rejected by auth or by a fault still show up.
     if (route) controls.count(route.endpoint);
     // Only version-prefixed paths are logged as API calls: a client's wrong URL should be visible there,

@@ -37,6 +37,9 @@ export interface ContactRecord {
   governance_level_id: string | null;
   is_inbound: boolean | null;
   source: string | null;
+  /** Set by the stage call only, null until then (data files written before it existed lack them: filled on load). */
+  stage: string | null;
+  disposition: string | null;
 }
 
 export interface ChatroomRecord {
@@ -124,6 +127,10 @@ export class Store {
   ) {
     this.data = dataFile && existsSync(dataFile) ? readDataFile(dataFile) : dataFromSeed(seed);
     this.data.spaLeads ??= dataFromSeed(seed).spaLeads;
+    for (const contact of this.data.contacts) {
+      contact.stage ??= null;
+      contact.disposition ??= null;
+    }
     this.save();
   }
 

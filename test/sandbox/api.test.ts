@@ -178,6 +178,112 @@ describe('update contact', () => {
   });
 });
 
+describe('update stage', () => {
+  const stagePath = (id: string) => `/v1/orgs/org_demo/contact/${id}/stage`;
+
+  it('stores stage and disposition on the contact and answers the contact with them', async () => {
+    const id = await createContact(sb.url);
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ stage: null, disposition: null });
+
+    const result = await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'QUALIFIED', disposition: 'Hot lead' } });
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual({
+      id,
+      crm_id: 'L-1001',
+      opt_in_date: '2024-01-31T12:00:00.000Z',
+      create_date: expect.any(String),
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      governance_level: null,
+      stage: 'QUALIFIED',
+      disposition: 'Hot lead',
+    });
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ id, stage: 'QUALIFIED', disposition: 'Hot lead' });
+
+    // Without a disposition the previous one goes: it belonged to the previous stage.
+    const next = await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'WON' } });
+    expect(next.body).toMatchObject({ stage: 'WON', disposition: null });
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ stage: 'WON', disposition: null });
+    expect((await control(sb.url, 'GET', '/__sandbox/counts')).updateStage).toBe(2);
+    const log = await control(sb.url, 'GET', '/__sandbox/requests');
+    expect(log.filter((entry: Json) => entry.endpoint === 'updateStage')).toEqual([
+      expect.objectContaining({ method: 'PUT', path: stagePath(id), status: 200, body: { stage: 'QUALIFIED', disposition: 'Hot lead' } }),
+      expect.objectContaining({ status: 200, body: { stage: 'WON' } }),
+    ]);
+  });
+
+  it.each([
+    ['stage', {}],
+    ['stage', { stage: ' ' }],
+    ['stage', { stage: 7 }],
+    ['stage', { stage: 's'.repeat(129) }],
+    ['disposition', { stage: 'NEW', disposition: false }],
+    ['disposition', { stage: 'NEW', disposition: 'd'.repeat(129) }],
+  ])('rejects an invalid %s with 400 naming the field (%j)', async (field, body) => {
+    const id = await createContact(sb.url);
+    const result = await call(sb.url, 'PUT', stagePath(id), { body });
+    expect(expectError(result, 400, 4000001, 'BAD_REQUEST').payload).toEqual({ field });
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ stage: null });
+  });
+
+  it('answers 404 for an unknown contact, 401/403 like the other endpoints, and counts them all', async () => {
+    const id = await createContact(sb.url);
+    expectError(await call(sb.url, 'PUT', stagePath('c_missing'), { body: { stage: 'NEW' } }), 404, 4040001, 'NOT_FOUND');
+    expectError(await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'NEW' }, token: null }), 401, 4010001, 'UNAUTHENTICATED');
+    expectError(await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'NEW' }, token: OTHER_TOKEN }), 403, 4030001, 'FORBIDDEN');
+    const otherOrg = await call(sb.url, 'PUT', `/v1/orgs/org_other/contact/${id}/stage`, { body: { stage: 'NEW' }, token: OTHER_TOKEN });
+    expectError(otherOrg, 404, 4040001, 'NOT_FOUND');
+    // Only PUT is the stage call.
+    expectError(await call(sb.url, 'POST', stagePath(id), { body: { stage: 'NEW' } }), 404, 4040001, 'NOT_FOUND');
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ stage: null });
+    expect((await control(sb.url, 'GET', '/__sandbox/counts')).updateStage).toBe(4);
+  });
+
+  it('can be faulted by name', async () => {
+    const id = await createContact(sb.url);
+    await control(sb.url, 'POST', '/__sandbox/faults', { endpoint: 'updateStage', status: 503 });
+    expect((await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'NEW' } })).status).toBe(503);
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ stage: null });
+    expect((await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'NEW' } })).status).toBe(200);
+  });
+
+  it('answers at the path of the stagePath setting, by contact id or crm_id, and no longer at the default', async () => {
+    const id = await createContact(sb.url, { crm_id: 'L 1/2' });
+    await control(sb.url, 'POST', '/__sandbox/settings', { stagePath: '/v2/orgs/{orgId}/contacts/{contactId}/disposition' });
+    const custom = await call(sb.url, 'PUT', `/v2/orgs/org_demo/contacts/${id}/disposition`, { body: { stage: 'NEW' } });
+    expect(custom.status).toBe(200);
+    const old = await call(sb.url, 'PUT', stagePath(id), { body: { stage: 'LOST' } });
+    expectError(old, 404, 4040001, 'NOT_FOUND');
+
+    await control(sb.url, 'POST', '/__sandbox/settings', { stagePath: '/v1/contact-stage/{crmId}' });
+    const byCrmId = await call(sb.url, 'PUT', `/v1/contact-stage/${encodeURIComponent('L 1/2')}`, { body: { stage: 'WON' } });
+    expect(byCrmId.body).toMatchObject({ id, stage: 'WON' });
+    // Without {orgId} the token's org is the org: another org's token does not find the contact.
+    const foreign = await call(sb.url, 'PUT', `/v1/contact-stage/${encodeURIComponent('L 1/2')}`, { body: { stage: 'LOST' }, token: OTHER_TOKEN });
+    expectError(foreign, 404, 4040001, 'NOT_FOUND');
+
+    expect((await getState(sb.url)).contacts[0]).toMatchObject({ stage: 'WON' });
+    const log = await control(sb.url, 'GET', '/__sandbox/requests');
+    expect(log.map((entry: Json) => entry.endpoint)).toEqual(['createContact', 'updateStage', null, 'updateStage', 'updateStage']);
+  });
+
+  it('rejects a stagePath that cannot route', async () => {
+    for (const stagePath of ['v1/x/{contactId}', '/v1/orgs/{orgId}/stage', '/v1/{contact}/stage', '/v1/{contactId}?x=1']) {
+      const result = await call(sb.url, 'POST', '/__sandbox/settings', { body: { stagePath }, token: null });
+      expect(result.status, stagePath).toBe(400);
+      expect(result.body.payload).toEqual({ field: 'stagePath' });
+    }
+  });
+
+  it('leaves update contact its route when stagePath names the same one', async () => {
+    const id = await createContact(sb.url);
+    await control(sb.url, 'POST', '/__sandbox/settings', { stagePath: '/v1/orgs/{orgId}/contact/{contactId}' });
+    const result = await call(sb.url, 'PUT', `/v1/orgs/org_demo/contact/${id}`, { body: { crm_id: 'L-1001', first_name: 'Augusta' } });
+    expect(result.body).toMatchObject({ first_name: 'Augusta' });
+    expect((await control(sb.url, 'GET', '/__sandbox/counts')).updateStage).toBe(0);
+  });
+});
+
 describe('assign', () => {
   it('creates the chatroom on the first call and reassigns it later', async () => {
     const id = await createContact(sb.url);

@@ -15,6 +15,7 @@ describe('counts and request log', () => {
       magicLink: 0,
       createContact: 0,
       updateContact: 0,
+      updateStage: 0,
       assign: 0,
       getUserByEmail: 0,
       getContactByCrmId: 0,
@@ -32,6 +33,7 @@ describe('counts and request log', () => {
       magicLink: 1,
       createContact: 4,
       updateContact: 0,
+      updateStage: 0,
       assign: 1,
       getUserByEmail: 0,
       getContactByCrmId: 0,
@@ -185,6 +187,7 @@ describe('latency, settings and reset', () => {
       assignResponseShape: 'default',
       conflictPayloadIncludesId: false,
       magicLinkTtlSeconds: 900,
+      stagePath: '/v1/orgs/{orgId}/contact/{contactId}/stage',
     });
     expect(await control(sb.url, 'POST', '/__sandbox/settings', { magicLinkShape: 'camel' })).toEqual({
       ...defaults,

@@ -75,6 +75,32 @@ describe('dashboard', () => {
     expect((await page('/app/contacts/c_missing')).status).toBe(404);
   });
 
+  it('shows the current chatroom name, the contact name and its stage after an update', async () => {
+    const contactId = await createContact(sb.url, { crm_id: 'L-77' });
+    const assign = await call(sb.url, 'POST', `/v3/orgs/org_demo/contacts/${contactId}/assign`, { body: { user_id: 'u_alice' } });
+    const roomPath = `/app/chatrooms/${assign.body.chatroom_id}`;
+    const before = await page(roomPath);
+    expect(before.html).toContain('>L-77 Ada Lovelace</h1>');
+    expect(before.html).toContain('<dd id="chatroom-contact-name">Ada Lovelace</dd>');
+    expect(before.html).toContain('<dd id="chatroom-contact-phone">+14155550132</dd>');
+    expect(before.html).toContain('<dd id="chatroom-contact-stage"></dd>');
+    expect(before.html).not.toContain('chatroom-contact-disposition');
+
+    await call(sb.url, 'PUT', `/v1/orgs/org_demo/contact/${contactId}`, { body: { crm_id: 'L-77', first_name: 'Augusta', last_name: 'King' } });
+    await call(sb.url, 'PUT', `/v1/orgs/org_demo/contact/${contactId}/stage`, { body: { stage: 'QUALIFIED', disposition: 'Callback' } });
+    const after = await page(roomPath);
+    expect(after.html).toContain(`<h1 id="chatroom-name" data-chatroom-id="${assign.body.chatroom_id}">L-77 Augusta King</h1>`);
+    expect(after.html).toContain('<dd id="chatroom-contact-name">Augusta King</dd>');
+    expect(after.html).toContain('<dd id="chatroom-contact-stage">QUALIFIED</dd>');
+    expect(after.html).toContain('<dd id="chatroom-contact-disposition">Callback</dd>');
+
+    const contact = await page(`/app/contacts/${contactId}`);
+    expect(contact.html).toContain('>Augusta King</h1>');
+    expect(contact.html).toContain('<dd id="contact-stage">QUALIFIED</dd>');
+    expect(contact.html).toContain('<dd id="contact-disposition">Callback</dd>');
+    expect(contact.html.match(/id="contact-name"/g)).toHaveLength(1);
+  });
+
   it('escapes a hostile contact name on the chatroom page', async () => {
     const contactId = await createContact(sb.url, { crm_id: `L-"x"`, first_name: HOSTILE, last_name: '&amp;' });
     const assign = await call(sb.url, 'POST', `/v3/orgs/org_demo/contacts/${contactId}/assign`, { body: { user_id: 'u_alice' } });
@@ -107,11 +133,25 @@ describe('demo CRM pages', () => {
     <dt>Phone</dt><dd class="field-phone">(415) 555-0132</dd>
     <dt>Email</dt><dd class="field-email">ada@example.com</dd>
     <dt>Owner</dt><dd class="field-owner" data-owner-email="alice@example.com">Alice Agent</dd>
+    <dt>Status</dt><dd class="field-status">Qualified</dd>
   </dl>
 </main>`);
     const alan = await page('/crm/leads/L-1003');
     expect(alan.html).not.toContain('field-email');
+    expect(alan.html).not.toContain('field-status');
     expect(alan.html).toContain('<dd class="field-phone">415 555 0199</dd>');
+  });
+
+  it('shows a status set or changed through the control API, escaped, and drops it when the lead loses it', async () => {
+    await control(sb.url, 'POST', '/__sandbox/leads', { id: 'L-S', firstName: 'Sam', lastName: 'Status', status: 'New' });
+    expect((await page('/crm/leads/L-S')).html).toContain('<dt>Status</dt><dd class="field-status">New</dd>');
+    await control(sb.url, 'POST', '/__sandbox/leads', { id: 'L-S', firstName: 'Sam', lastName: 'Status', status: `Won & ${HOSTILE}` });
+    const won = await page('/crm/leads/L-S');
+    expect(won.html).toContain('<dd class="field-status">Won &amp; &lt;img src=x onerror=alert(1)&gt;</dd>');
+    await control(sb.url, 'POST', '/__sandbox/leads', { id: 'L-S', firstName: 'Sam', lastName: 'Status' });
+    expect((await page('/crm/leads/L-S')).html).not.toContain('field-status');
+    const bad = await call(sb.url, 'POST', '/__sandbox/leads', { body: { id: 'L-S', firstName: 'S', lastName: 'S', status: 3 }, token: null });
+    expect(bad.status).toBe(400);
   });
 
   it('answers 404 without a record for an unknown lead', async () => {

@@ -73,6 +73,29 @@ describe('persistence', () => {
     expect(JSON.parse(readFileSync(dataFile, 'utf8')).contacts).toEqual([]);
   });
 
+  it('keeps a contact\'s stage across a restart and loads contacts written before stages existed', async () => {
+    const dataFile = tempFile();
+    const first = await start(dataFile);
+    const staged = await createContact(first.url);
+    const older = await createContact(first.url, { crm_id: 'L-OLD', phone_number: '+14155550199' });
+    await call(first.url, 'PUT', `/v1/orgs/org_demo/contact/${staged}/stage`, { body: { stage: 'WON', disposition: 'Signed' } });
+    await first.close();
+
+    const onDisk = JSON.parse(readFileSync(dataFile, 'utf8'));
+    for (const contact of onDisk.contacts) {
+      if (contact.id === older) {
+        delete contact.stage;
+        delete contact.disposition;
+      }
+    }
+    writeFileSync(dataFile, JSON.stringify(onDisk));
+
+    const second = await start(dataFile);
+    const contacts = (await getState(second.url)).contacts;
+    expect(contacts.find((contact) => contact.id === staged)).toMatchObject({ stage: 'WON', disposition: 'Signed' });
+    expect(contacts.find((contact) => contact.id === older)).toMatchObject({ stage: null, disposition: null });
+  });
+
   it('refuses to start on a corrupt data file instead of overwriting it', async () => {
     const dataFile = tempFile();
     await start(dataFile).then((sandbox) => sandbox.close());
