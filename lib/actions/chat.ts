@@ -8,7 +8,6 @@ import {
 } from '../config/resolve';
 import type { AgentEntry } from '../config/schema';
 import type { ActionOutcome, Lead } from '../messaging';
-import { bestPhoneE164 } from '../phone';
 import { ProviderError } from '../provider/errors';
 import { SingleFlight } from '../single-flight';
 import type { ChatJournalRow, ContactRow } from '../store/db';
@@ -17,8 +16,20 @@ import type { AssignResult } from '../provider/responses';
 import type { ActionContext, ProviderApi } from './context';
 import { describeUser, leadHolder } from './lead-owner';
 import { ActionRefused, failureOutcome } from './outcome';
-
-import { nameField, PROVIDER_FIELD_MAX } from './contact-sync';
+import { NOTHING_SENT, type NumberChange, numberChangeFor, readableLead, sendStage, storedFields, type SyncStep, syncSettings, updateNames } from './chat-sync';
+import {
+  type ContactSyncSettings,
+  contactFields,
+  type EarlierContact,
+  type FieldsSent,
+  nameField,
+  newContactNote,
+  PROVIDER_FIELD_MAX,
+  phoneChangedWarning,
+  planContactSync,
+  sentAfter,
+  switchedBackNote,
+} from './contact-sync';
 
 export { nameField, PROVIDER_FIELD_MAX };
 
@@ -43,6 +54,10 @@ const chatsInFlight = new SingleFlight<ActionOutcome>();
  *   one background context exists), and its request, if still travelling, can only be the first or the
  *   second of two creates with one crm_id, which the provider keeps unique (409 UQ_CONSTRAINT_FAILED).
  *   Waiting would only turn "our create wins" into "their create wins, we get the 409".
+ *
+ * The contact stays true to the CRM (syncAndAssign): each mapping keeps what Saleschat was last sent, and a
+ * Chat on a known lead sends only what changed since (names, stage), or acts on a changed phone number as the
+ * admin's phoneChangePolicy says (changeNumber). An unchanged lead still costs the assign alone.
  */
 export function openChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   return chatsInFlight.run(chatKey(ctx.config.values.orgId ?? '', lead.crmId.trim()), () => runChat(lead, ctx).catch(failureOutcome));
@@ -114,10 +129,29 @@ interface ChatRun {
   ctx: ActionContext;
   client: ProviderApi;
   me: AgentIdentity;
+  sync: ContactSyncSettings;
   /** The journal entry's fixed part; `attempts` grows with each create this click sends. */
   entry: Omit<ChatJournalRow, 'step' | 'updatedAt' | 'providerContactId'>;
-  /** The crm_id the provider holds or gets: the lead's identity, or a legacy mapping's bare record id. */
+  /**
+   * The crm_id the provider holds or gets for the contact this run assigns or creates: the lead's identity, a
+   * legacy mapping's bare record id, or one derived for a new phone number (`<id>-2`, see changeNumber).
+   */
   providerCrmId: string;
+}
+
+/** How a Chat ended: the contact assigned, what Saleschat now holds for it, and what the agent is told besides. */
+interface Chatted {
+  contactId: string;
+  providerCrmId: string;
+  assigned: AssignResult;
+  sent: FieldsSent;
+  notes: string[];
+}
+
+/** A create's contact; `sent` only when this create made it (one learnt from a 409 holds what we cannot know). */
+interface Created {
+  contactId: string;
+  sent?: FieldsSent;
 }
 
 async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
@@ -133,25 +167,35 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   const contact = state.contact?.imported ? await checkImported(state.contact, ctx, providerClient) : state.contact;
   const found = state.journal;
   const journal = found && isExpired(found, ctx.now()) ? undefined : found;
-  const providerCrmId = journal?.providerCrmId ?? contact?.providerCrmId ?? crmId;
-  if (providerCrmId.length > PROVIDER_FIELD_MAX) {
-    throw new ActionRefused(
-      `This lead's identity "${providerCrmId.slice(0, 40)}…" is ${providerCrmId.length} characters long; Saleschat accepts at most ${PROVIDER_FIELD_MAX}. Ask your administrator to shorten the rule's crmIdTemplate.`,
-    );
-  }
-  // The mapping wins; the journal's id only fills in for a mapping that is missing.
+  // The mapping wins, for the crm_id as for the contact id: the journal's only fill in for a missing mapping.
+  // (An entry left by a create for a new phone number carries a derived crm_id that is not the mapping's.)
+  const providerCrmId = contact ? (contact.providerCrmId ?? crmId) : (journal?.providerCrmId ?? crmId);
+  refuseLongCrmId(providerCrmId);
   const known = contact?.providerContactId ?? journal?.providerContactId;
+  const sync = syncSettings(values);
+  // Refuses (phoneChangePolicy refuse), or picks the contact for the CRM's number, before any provider request.
+  const numberChange = contact ? numberChangeFor(contact, lead, sync) : undefined;
   await refuseTakeOver(me, known, lead, ctx);
+  // Back to an earlier number's chat: that chat may be another agent's too.
+  if (numberChange && 'back' in numberChange) await refuseTakeOver(me, numberChange.back.providerContactId, lead, ctx);
 
   const entry = { orgId, crmId, attempts: journal?.attempts ?? 0, startedAt: journal?.startedAt ?? ctx.now(), ...differentCrmId(providerCrmId, crmId) };
-  const run: ChatRun = { lead, ctx, client: providerClient(), me, entry, providerCrmId };
+  const run: ChatRun = { lead, ctx, client: providerClient(), me, sync, entry, providerCrmId };
   if (!contact && known) await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: known, updatedAt: ctx.now() });
-  const { contactId, assigned } = known ? await assignKnown(run, known) : await createAndAssign(run);
+  const chatted = numberChange ? await changeNumber(run, numberChange) : known ? await assignKnown(run, known, contact?.sent) : await createAndAssign(run);
 
+  const { contactId, assigned } = chatted;
   const chatroomId = assigned.chatroomId ?? (await ctx.store.findChatroomId(orgId, contactId));
-  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now());
-  await ctx.showInDashboard(chatroomUrl(provider, values, { chatroomId, contactId, crmId: providerCrmId }), provider.providerDashboardUrl);
-  return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId) };
+  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now(), chatted.sent);
+  await ctx.showInDashboard(chatroomUrl(provider, values, { chatroomId, contactId, crmId: chatted.providerCrmId }), provider.providerDashboardUrl);
+  return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId, chatted.notes) };
+}
+
+function refuseLongCrmId(providerCrmId: string): void {
+  if (providerCrmId.length <= PROVIDER_FIELD_MAX) return;
+  throw new ActionRefused(
+    `This lead's identity "${providerCrmId.slice(0, 40)}…" is ${providerCrmId.length} characters long; Saleschat accepts at most ${PROVIDER_FIELD_MAX}. Ask your administrator to shorten the rule's crmIdTemplate.`,
+  );
 }
 
 /**
@@ -200,9 +244,9 @@ async function refuseTakeOver(me: AgentIdentity, contactId: string | undefined, 
   }
 }
 
-async function createAndAssign(run: ChatRun): Promise<{ contactId: string; assigned: AssignResult }> {
-  const contactId = await createJournaled(run);
-  return { contactId, assigned: await assignJournaled(run, contactId) };
+async function createAndAssign(run: ChatRun): Promise<Chatted> {
+  const created = await createJournaled(run);
+  return syncAndAssign(run, created.contactId, created.sent);
 }
 
 /**
@@ -211,17 +255,74 @@ async function createAndAssign(run: ChatRun): Promise<{ contactId: string; assig
  * same click. If the create then finds the same contact still there (409 naming it), the 404 was about
  * something else (e.g. the user) and the mapping stays: the agent reads the provider's 404.
  */
-async function assignKnown(run: ChatRun, knownContactId: string): Promise<{ contactId: string; assigned: AssignResult }> {
+async function assignKnown(run: ChatRun, knownContactId: string, sent: FieldsSent | undefined): Promise<Chatted> {
   try {
-    return { contactId: knownContactId, assigned: await assignJournaled(run, knownContactId) };
+    return await syncAndAssign(run, knownContactId, sent);
   } catch (error) {
     if (!(error instanceof ProviderError && error.status === 404 && error.details.endpoint === 'assign')) throw error;
-    const contactId = await createJournaled(run, { replacing: knownContactId }).catch((createError: unknown) => {
+    const created = await createJournaled(run, { replacing: knownContactId }).catch((createError: unknown) => {
       throw createError instanceof ContactStillThere ? error : createError;
     });
     await run.ctx.store.forgetContactDetails(run.entry.orgId, knownContactId);
-    return { contactId, assigned: await assignJournaled(run, contactId) };
+    return syncAndAssign(run, created.contactId, created.sent);
   }
+}
+
+/**
+ * Brings the contact up to date with the CRM and assigns it (issue 16). Only what differs from `sent` (what
+ * Saleschat last got) is sent, so an unchanged lead costs the assign alone: the names before the assign (one
+ * more round trip, and the chatroom's name follows them), a mapped stage alongside it. Neither failing stops the
+ * chat; the agent is told, and `sent` keeps the old value so the next Chat tries again.
+ */
+async function syncAndAssign(run: ChatRun, contactId: string, sent: FieldsSent | undefined): Promise<Chatted> {
+  const { client, sync, providerCrmId } = run;
+  const lead = readableLead(run.lead, sync.defaultCountry);
+  const plan = planContactSync(sent, lead, sync);
+  const renamed = plan.update ? await updateNames(client, { contactId, providerCrmId }, plan.update) : NOTHING_SENT;
+  const { assigned, staged } = await assignWithStage(run, contactId, plan.stage);
+  const after = sentAfter(sent, lead, plan, { update: renamed.accepted, stage: staged.accepted }, sync.defaultCountry);
+  // phoneChangePolicy warn (the others never assign the old number's contact): the agent learns both numbers.
+  const warning = plan.phoneChange ? phoneChangedWarning(plan.phoneChange) : '';
+  return { contactId, providerCrmId, assigned, sent: storedFields(after), notes: [warning, renamed.note, staged.note] };
+}
+
+/**
+ * The stage goes out with the assign, not after it, so the agent waits for the slower of the two. An assign
+ * that fails still waits for the stage (which never throws), so no request of this Chat outlives its outcome.
+ */
+async function assignWithStage(run: ChatRun, contactId: string, stage: { stage: string; disposition?: string } | undefined): Promise<{ assigned: AssignResult; staged: SyncStep }> {
+  const ids = { orgId: run.entry.orgId, contactId, crmId: run.providerCrmId };
+  const staging = sendStage(run.client, run.ctx.config.values.contactStageUrlTemplate, ids, stage);
+  const assigned = await assignJournaled(run, contactId).catch(async (error: unknown) => {
+    await staging;
+    throw error;
+  });
+  return { assigned, staged: await staging };
+}
+
+/**
+ * phoneChangePolicy newContact: the chat with the CRM's number (numberChangeFor chose which). Back to a number
+ * the lead had: that number's contact again, no create. A new number: a contact with the derived crm_id, created
+ * through the journal like any other and saved with the lead's earlier contacts; a Chat interrupted meanwhile
+ * derives the same crm_id at the next click, whose create then meets the 409 and resolves it (createContact).
+ */
+async function changeNumber(run: ChatRun, change: NumberChange): Promise<Chatted> {
+  if ('back' in change) {
+    const { back } = change;
+    await run.ctx.store.switchContact(run.entry.orgId, run.entry.crmId, back, change.earlier);
+    const chatted = await assignKnown(withCrmId(run, back.providerCrmId), back.providerContactId, { phone_number: back.phone_number });
+    return { ...chatted, notes: [switchedBackNote(change.change), ...chatted.notes] };
+  }
+  const moved = withCrmId(run, change.providerCrmId);
+  const created = await createJournaled(moved, { earlier: change.earlier });
+  const chatted = await syncAndAssign(moved, created.contactId, created.sent);
+  return { ...chatted, notes: [newContactNote(change.change, change.providerCrmId), ...chatted.notes] };
+}
+
+/** The run for another of the lead's contacts: its crm_id in the requests and in the journal entry. */
+function withCrmId(run: ChatRun, providerCrmId: string): ChatRun {
+  const { providerCrmId: _current, ...entry } = run.entry;
+  return { ...run, providerCrmId, entry: { ...entry, ...differentCrmId(providerCrmId, entry.crmId) } };
 }
 
 async function assignJournaled(run: ChatRun, contactId: string): Promise<AssignResult> {
@@ -236,15 +337,15 @@ class ContactStillThere extends Error {}
  * Creates the contact with the journal around it: written before the request leaves, so a stopped worker
  * leaves a trace the next click reads; the contact id and mapping saved together once known.
  */
-async function createJournaled(run: ChatRun, options: { replacing?: string } = {}): Promise<string> {
+async function createJournaled(run: ChatRun, options: { replacing?: string; earlier?: EarlierContact[] } = {}): Promise<Created> {
   const { ctx, entry } = run;
   const earlierAttempts = entry.attempts;
   entry.attempts += 1;
   await ctx.store.writeChatJournal({ ...entry, step: 'creating', updatedAt: ctx.now() });
-  const contactId = await createContact(run, earlierAttempts)
-    .then((id) => {
-      if (id === options.replacing) throw new ContactStillThere();
-      return id;
+  const created = await createContact(run, earlierAttempts)
+    .then((contact) => {
+      if (contact.contactId === options.replacing) throw new ContactStillThere();
+      return contact;
     })
     .catch(async (error: unknown) => {
       // The provider said no (nothing was created): nothing to resume. Any other failure leaves the entry.
@@ -256,8 +357,9 @@ async function createJournaled(run: ChatRun, options: { replacing?: string } = {
       // Re-creating after a 404 and the provider cannot say which contact holds the crm_id: it is still there.
       throw options.replacing && error instanceof ActionRefused ? new ContactStillThere() : error;
     });
-  await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: contactId, updatedAt: ctx.now() });
-  return contactId;
+  const known = { ...(created.sent ? { sent: created.sent } : {}), ...(options.earlier ? { earlier: options.earlier } : {}) };
+  await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: created.contactId, updatedAt: ctx.now() }, known);
+  return created;
 }
 
 function chatroomUrl(
@@ -271,11 +373,30 @@ function chatroomUrl(
     : fillUrlTemplate(values.contactUrlTemplate ?? '{DASHBOARD_URL}/contacts/{CONTACT_ID}', variables);
 }
 
-function successMessage(lead: Lead, assigned: AssignResult, me: AgentIdentity, agents: readonly AgentEntry[], chatroomId: string | undefined): string {
+/** The longest success message the pages accept (lib/messages.ts ActionOutcomeSchema). */
+const OK_MESSAGE_MAX = 500;
+
+function successMessage(
+  lead: Lead,
+  assigned: AssignResult,
+  me: AgentIdentity,
+  agents: readonly AgentEntry[],
+  chatroomId: string | undefined,
+  notes: readonly string[],
+): string {
   const previous = assigned.previousAssignedUserId;
   const takenOver = previous && previous !== me.providerUserId ? ` It was assigned to ${describeUser(previous, agents)}; it is yours now.` : '';
   const noRoom = chatroomId ? '' : ' Saleschat did not say which chatroom, so the contact is shown.';
-  return `Chat with ${leadName(lead)} opened.${takenOver}${noRoom}`;
+  const tail = [takenOver, noRoom, ...notes].filter(Boolean);
+  const room = () => OK_MESSAGE_MAX - 'Chat with  opened.'.length - tail.join('').length;
+  // Within what the pages accept: a long name gives way first, then the last notes (the least pressing: a failed
+  // stage or name update is tried, and told, again at the next Chat).
+  while (room() < 20 && tail.length > 0) tail.pop();
+  return `Chat with ${shorten(leadName(lead), room())} opened.${tail.join('')}`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
@@ -284,28 +405,23 @@ function successMessage(lead: Lead, assigned: AssignResult, me: AgentIdentity, a
  * the configured lookup, else the agent gets a message saying what the administrator can do. Never a second
  * create.
  */
-async function createContact(run: ChatRun, earlierAttempts: number): Promise<string> {
+async function createContact(run: ChatRun, earlierAttempts: number): Promise<Created> {
   const { lead, ctx, client, providerCrmId } = run;
   const values = ctx.config.values;
-  const phone = bestPhoneE164(lead, values.defaultCountry ?? 'US');
+  // What the create sends is what Saleschat then holds: kept as the contact's `sent`.
+  const fields = contactFields(lead, run.sync.defaultCountry);
   try {
-    const contact = await client.createContact({
-      crm_id: providerCrmId,
-      ...nameField('first_name', lead.firstName),
-      ...nameField('last_name', lead.lastName),
-      ...(phone ? { phone_number: phone } : {}),
-      opt_in_date: new Date(ctx.now()).toISOString(),
-    });
-    return contact.id;
+    const contact = await client.createContact({ crm_id: providerCrmId, ...fields, opt_in_date: new Date(ctx.now()).toISOString() });
+    return { contactId: contact.id, sent: fields };
   } catch (error) {
     if (!(error instanceof ProviderError && error.status === 409)) throw error;
     const fromPayload = idFromConflict(error, providerCrmId);
-    if (fromPayload) return fromPayload;
+    if (fromPayload) return { contactId: fromPayload };
     const said = `${error.details.errorCode ?? 409} ${error.details.errorMessage ?? 'conflict'}`;
     const answer = { status: 409, errorCode: error.details.errorCode, errorMessage: error.details.errorMessage };
     if (values.contactLookupUrlTemplate) {
       const found = await lookUpContactId(client, values.contactLookupUrlTemplate, values.orgId ?? '', providerCrmId);
-      if (found) return found;
+      if (found) return { contactId: found };
       throw new ActionRefused(
         `Saleschat already has a contact for CRM id ${providerCrmId} or its phone number (${said}), but the contact lookup found none with this CRM id, so the conflict is probably the phone number, used by another contact's chatroom. Ask your administrator to check the lead in Saleschat and the contactLookupUrlTemplate setting.`,
         answer,

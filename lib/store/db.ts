@@ -1,4 +1,5 @@
 import Dexie, { type Table } from 'dexie';
+import type { EarlierContact, FieldsSent } from '../actions/contact-sync';
 
 /** Every table is keyed by [orgId, id]. */
 type OrgKey = [string, string];
@@ -25,7 +26,9 @@ export interface AgentUserRow {
 
 /**
  * contacts: one row per CRM lead known to the provider. `crmId` is the lead's identity (lib/messages.ts
- * Lead.crmId: CRM, tenant and record), unique per org.
+ * Lead.crmId: CRM, tenant and record), unique per org. Besides ids, a row keeps what Saleschat was last sent
+ * for the contact (`sent`: names, phone, stage), the one table that holds lead data: a Chat compares it with
+ * what the CRM shows to know whether the contact needs an update (lib/actions/chat-sync.ts).
  */
 export interface ContactRow {
   orgId: string;
@@ -49,6 +52,18 @@ export interface ContactRow {
    * confirms it).
    */
   imported?: true;
+  /**
+   * What Saleschat holds for the contact as far as this browser knows: the create's names and phone, then each
+   * accepted update and stage (lib/actions/contact-sync.ts). Absent on rows written before it was kept, imported,
+   * or learnt from a 409 (what Saleschat holds is unknown): the next Chat records the CRM's fields as the
+   * baseline instead of updating. Not indexed, so no schema version was needed.
+   */
+  sent?: FieldsSent;
+  /**
+   * The lead's earlier contacts, one per phone number it had before (phoneChangePolicy newContact), so that a
+   * lead whose number changes back returns to its old chat, and the next derived crm_id is known. Not indexed.
+   */
+  earlier?: EarlierContact[];
 }
 
 /** contact_chatrooms: the chatroom the provider created for a contact. */
@@ -70,9 +85,9 @@ export interface AssignmentRow {
 /**
  * journal (version 2): an unfinished Chat on one lead, written before its first provider call and advanced
  * after each step, so that a worker stopped mid-way never leads to a second provider contact (see
- * lib/actions/chat.ts). Deleted when the Chat finishes. Only ids and counters, like every other table: no
- * lead names or phone numbers are kept, because a Chat is only ever resumed by a click on the lead, which
- * brings the lead's current fields.
+ * lib/actions/chat.ts). Deleted when the Chat finishes. Only ids and counters: no lead names or phone numbers
+ * are kept here, because a Chat is only ever resumed by a click on the lead, which brings the lead's current
+ * fields.
  */
 export interface ChatJournalRow {
   orgId: string;

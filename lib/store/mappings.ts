@@ -1,4 +1,5 @@
 import type { Table } from 'dexie';
+import type { EarlierContact, FieldsSent } from '../actions/contact-sync';
 import type { BridgeDatabase, ChatJournalRow, ContactRow } from './db';
 import { type ImportReport, type MappingDocument, exportDocument, importDocument } from './transfer';
 
@@ -123,15 +124,51 @@ export class MappingStore {
    * The contact id is known: the mapping and the journal's step move together, so no crash can leave a
    * contact the journal calls unknown (which would re-issue a create) or a journal step without its mapping.
    */
-  async saveCreatedContact(journal: ChatJournalRow & { providerContactId: string }): Promise<void> {
+  async saveCreatedContact(
+    journal: ChatJournalRow & { providerContactId: string },
+    known: { sent?: FieldsSent; earlier?: EarlierContact[] } = {},
+  ): Promise<void> {
     const { orgId, crmId, providerContactId, updatedAt, providerCrmId } = journal;
     await this.db.transaction('rw', this.db.contacts, this.db.journal, async () => {
-      await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: updatedAt, ...optional('providerCrmId', providerCrmId) });
+      // The lead's earlier contacts outlive the one this replaces (re-created after a 404): they still exist.
+      const earlier = known.earlier ?? (await this.db.contacts.get([orgId, crmId]))?.earlier;
+      await this.db.contacts.put({
+        orgId,
+        crmId,
+        providerContactId,
+        createdAt: updatedAt,
+        ...optional('providerCrmId', providerCrmId),
+        ...optional('sent', known.sent),
+        ...optional('earlier', earlier),
+      });
       await this.db.journal.put({ ...journal, step: 'created' });
     });
   }
 
-  /** The assign's outcome is recorded, the Chat's journal entry cleared and an imported mapping confirmed, atomically. */
+  /**
+   * The lead's phone number is one it had before (phoneChangePolicy newContact): the mapping returns to that
+   * number's contact and the current one joins `earlier`. Of the contact it returns to, only the number is
+   * known for sure, so that is its `sent`: the Chat brings the rest up to date.
+   */
+  async switchContact(orgId: string, crmId: string, to: EarlierContact, earlier: EarlierContact[]): Promise<void> {
+    await this.db.transaction('rw', this.db.contacts, async () => {
+      const row = await this.db.contacts.get([orgId, crmId]);
+      if (!row) throw new Error(`No mapping for ${crmId} to switch`);
+      const { providerCrmId: _previous, sent: _sent, ...rest } = row;
+      await this.db.contacts.put({
+        ...rest,
+        providerContactId: to.providerContactId,
+        ...optional('providerCrmId', to.providerCrmId === crmId ? undefined : to.providerCrmId),
+        sent: { phone_number: to.phone_number },
+        earlier,
+      });
+    });
+  }
+
+  /**
+   * The assign's outcome is recorded, the Chat's journal entry cleared, an imported mapping confirmed and what
+   * Saleschat now holds for the contact (`sent`, when given) kept, atomically.
+   */
   async finishChat(
     orgId: string,
     crmId: string,
@@ -139,13 +176,16 @@ export class MappingStore {
     providerUserId: string,
     chatroomId: string | undefined,
     now: number,
+    sent?: FieldsSent,
   ): Promise<void> {
     await this.db.transaction('rw', [this.db.contacts, this.db.contactChatrooms, this.db.assignments, this.db.journal], async () => {
       await this.saveAssignment(orgId, providerContactId, providerUserId, chatroomId, now);
       await this.db.journal.delete([orgId, crmId]);
-      // Saleschat accepted the assign of this contact: an imported mapping of it is confirmed.
       const contact = await this.db.contacts.get([orgId, crmId]);
-      if (contact?.imported && contact.providerContactId === providerContactId) await this.confirmImportedContact(orgId, crmId);
+      if (contact?.providerContactId !== providerContactId) return;
+      // Saleschat accepted the assign of this contact: an imported mapping of it is confirmed.
+      if (contact.imported) await this.confirmImportedContact(orgId, crmId);
+      if (sent) await this.db.contacts.update([orgId, crmId], { sent });
     });
   }
 

@@ -28,7 +28,7 @@ export function freshStore(): MappingStore {
   return new MappingStore(new BridgeDatabase(`test-db-${databaseCounter}-${Math.random()}`));
 }
 
-export type Call = { method: 'createContact' | 'assign' | 'magicLink' | 'lookup'; args: unknown[] };
+export type Call = { method: 'createContact' | 'updateContact' | 'updateStage' | 'assign' | 'magicLink' | 'lookup'; args: unknown[] };
 
 /** A provider double that records calls and answers from a script of results or errors. */
 export class FakeProvider implements ProviderApi {
@@ -48,6 +48,17 @@ export class FakeProvider implements ProviderApi {
   createContact = async (...args: unknown[]) => {
     this.calls.push({ method: 'createContact', args });
     return this.createContactResult() as never;
+  };
+  /** The update-contact answer (its body is not read by the Chat: any success will do). */
+  updateContactResult: (contactId: string) => Promise<unknown> = async (contactId) => ({ id: contactId });
+  updateContact = async (contactId: string, input: { crm_id: string; first_name?: string; last_name?: string }) => {
+    this.calls.push({ method: 'updateContact', args: [contactId, input] });
+    return this.updateContactResult(contactId) as never;
+  };
+  updateStageResult: (path: string) => Promise<void> = async () => undefined;
+  updateStage = async (path: string, input: { stage: string; disposition?: string }) => {
+    this.calls.push({ method: 'updateStage', args: [path, input] });
+    return this.updateStageResult(path);
   };
   assign = async (contactId: string, userId: string) => {
     this.calls.push({ method: 'assign', args: [contactId, userId] });

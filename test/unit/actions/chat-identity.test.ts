@@ -57,6 +57,8 @@ describe('namespaced lead identities', () => {
       providerContactId: 'c_old',
       providerCrmId: '1234',
       createdAt: 1,
+      // The first Chat since fields were kept records the CRM's as the baseline (no update request).
+      sent: { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' },
     });
     expect(await ctx.store.findContact('org_1', '1234')).toBeUndefined();
 

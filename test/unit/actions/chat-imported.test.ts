@@ -29,7 +29,9 @@ describe('an imported mapping is checked at its first Chat', () => {
     await importFile(ctx);
     expect((await openChat(lead, ctx)).ok).toBe(true);
     expect(ctx.provider.calls).toEqual([{ method: 'assign', args: ['c_file', 'u_alice'] }]);
-    expect(await ctx.store.findContact('org_1', 'L-1')).toEqual({ orgId: 'org_1', crmId: 'L-1', providerContactId: 'c_file', createdAt: 1 });
+    // What Saleschat holds for an imported contact is unknown: the CRM's fields become the baseline, unsent.
+    const sent = { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' };
+    expect(await ctx.store.findContact('org_1', 'L-1')).toEqual({ orgId: 'org_1', crmId: 'L-1', providerContactId: 'c_file', createdAt: 1, sent });
   });
 
   it('without the lookup, an assign 404 drops it: the lead gets its own contact in the same click', async () => {

@@ -97,7 +97,7 @@ describe('the journal follows a Chat step by step', () => {
       { orgId: 'org_1', crmId: 'L-1001', step: 'creating', attempts: 1, startedAt: NOW, updatedAt: NOW },
       { orgId: 'org_1', crmId: 'L-1001', step: 'assigning', providerContactId: 'c_1', attempts: 1, startedAt: NOW, updatedAt: NOW },
       // The mapping is stored before the assign request leaves.
-      { orgId: 'org_1', crmId: 'L-1001', providerContactId: 'c_1', createdAt: NOW },
+      { orgId: 'org_1', crmId: 'L-1001', providerContactId: 'c_1', createdAt: NOW, sent: { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' } },
     ]);
     expect(await ctx.store.unfinishedChats()).toEqual([]);
   });
