@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { StageMappingEntrySchema } from '../lib/config/schema';
 import { CHROME_EXTENSION_ID } from '../lib/extension-ids';
 import type { TeamSettings } from './core/types';
 import type { OpenDatabaseOptions } from './db/open';
@@ -72,8 +73,49 @@ const EnvSchema = z.object({
   CONTACT_LOOKUP_URL_TEMPLATE: z.string().trim().min(1).optional(),
   /** Above the 20 s a provider call may take (ACTION_RETRY), so a live create is never taken over. */
   CREATE_LEASE_MS: int(21_000, 600_000).default(30_000),
+  /** At each Chat on a known lead: never touch the contact's names, overwrite them with the CRM's, or only fill empty ones. */
+  CONTACT_UPDATE_POLICY: z.enum(['never', 'overwrite', 'fillEmpty']).default('overwrite'),
+  /** The CRM shows another phone than the contact's: open the existing chat with a warning, make a new contact, or refuse. */
+  PHONE_CHANGE_POLICY: z.enum(['warn', 'newContact', 'refuse']).default('warn'),
+  /** CRM lead status → Saleschat stage, a JSON array of {crmStatus, stage, disposition?}; empty: no stage is sent. */
+  STAGE_MAPPING: z
+    .string()
+    .default('[]')
+    .transform(parseJson)
+    .pipe(z.array(StageMappingEntrySchema, { error: 'must be a JSON array of {"crmStatus", "stage", "disposition"?} objects' })),
+  /** The stage route, whose path Saleschat does not document; required with a STAGE_MAPPING. */
+  CONTACT_STAGE_URL_TEMPLATE: z
+    .string()
+    .trim()
+    .refine((value) => value.startsWith('{API_URL}/'), {
+      message: 'must start with {API_URL}/ (the stage update carries the API token, so it may only go to the Saleschat API)',
+    })
+    .refine((value) => value.includes('{CONTACT_ID}'), { message: 'must contain {CONTACT_ID}' })
+    .optional(),
   /** json (default, for log collectors) or pretty (one readable line). */
   GATEWAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+});
+
+/** A JSON value, or an issue quoting the parser (the start-up error then names the variable and why). */
+function parseJson(value: string, context: z.RefinementCtx<string>): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: `is not valid JSON (${(error as Error).message})` });
+    return z.NEVER;
+  }
+}
+
+/** Settings that only make sense together. */
+const CompleteEnvSchema = EnvSchema.superRefine((env, context) => {
+  // (A STAGE_MAPPING that did not parse is reported on its own.)
+  if (Array.isArray(env.STAGE_MAPPING) && env.STAGE_MAPPING.length > 0 && !env.CONTACT_STAGE_URL_TEMPLATE) {
+    context.addIssue({
+      code: 'custom',
+      path: ['CONTACT_STAGE_URL_TEMPLATE'],
+      message: 'is required when STAGE_MAPPING is set (the route of the stage update, e.g. {API_URL}/v1/orgs/{ORG_ID}/contact/{CONTACT_ID}/stage)',
+    });
+  }
 });
 
 export interface OidcSettings {
@@ -117,7 +159,7 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Gatewa
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = EnvSchema.safeParse(withFileSecrets(env));
+  const parsed = CompleteEnvSchema.safeParse(withFileSecrets(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
     throw new GatewayConfigError(`The gateway's configuration is incomplete or invalid:\n${lines.join('\n')}\nSee docs/gateway.md.`);
@@ -161,6 +203,10 @@ function fromEnv(env: z.infer<typeof EnvSchema>): GatewayConfig {
       reassignWhenOwnerUnknown: env.REASSIGN_WHEN_OWNER_UNKNOWN,
       defaultCountry: env.DEFAULT_COUNTRY,
       createLeaseMs: env.CREATE_LEASE_MS,
+      contactUpdatePolicy: env.CONTACT_UPDATE_POLICY,
+      phoneChangePolicy: env.PHONE_CHANGE_POLICY,
+      stageMapping: env.STAGE_MAPPING,
+      ...(env.CONTACT_STAGE_URL_TEMPLATE ? { contactStageUrlTemplate: env.CONTACT_STAGE_URL_TEMPLATE } : {}),
     },
     oidc: {
       issuer: env.OIDC_ISSUER,

@@ -1,4 +1,4 @@
-import { PROVIDER_FIELD_MAX } from '../../lib/actions/chat';
+import { contactFields, PROVIDER_FIELD_MAX } from '../../lib/actions/contact-sync';
 import { describeUser, leadHolder } from '../../lib/actions/lead-owner';
 import type { AgentIdentity } from '../../lib/config/resolve';
 import { fillUrlTemplate } from '../../lib/config/resolve';
@@ -8,17 +8,19 @@ import type { AssignResult } from '../../lib/provider/responses';
 import { rememberSecret } from '../../lib/redact';
 import type { ProviderApi } from '../../lib/actions/context';
 import { contactKey, findAssignee, findChatroomId, findContact, recordAssignment } from './contact-rows';
+import { type ContactSync, resolveContact, sendUpdate, settleStage, startStage } from './contact-sync';
 import { type ContactRun, ContactStillThere, ensureContact } from './ensure-contact';
 import { auditOutcome, Refusal, teamFailure } from './failure';
 import { journalStep, startJournal, writeAudit } from './journal';
-import { contactFields, isAssignNotFound } from './provider-contact';
+import { isAssignNotFound } from './provider-contact';
 import { findMemberByProviderUserId, teamDirectory, whoIs } from './team';
 import type { CoreDeps, SignedInAgent, TeamChatResult, TeamMember } from './types';
 
 /**
  * Chat for the team (seed tutorial, "2. Chat", with one shared map): make sure the lead has exactly one
- * provider contact team-wide (ensure-contact.ts), assign it to the agent (or, for a manager, to a member they
- * name), remember chatroom and assignee, and answer the URL to open. Every request leaves a journal row and an
+ * provider contact team-wide (ensure-contact.ts) and that it is true to the CRM (contact-sync.ts: names, a
+ * changed phone, the stage), assign it to the agent (or, for a manager, to a member they name), remember
+ * chatroom and assignee, and answer the URL to open. Every request leaves a journal row and an
  * audit row. Requests are deliberately not merged in memory: the database claim is what keeps one create per
  * lead, across processes too, and each request keeps its own journal and audit trail.
  */
@@ -69,12 +71,16 @@ async function runChat(request: ChatRequest, assignTo: string | undefined): Prom
   await refuseTakeOver(request, target, (await findContact(deps.db, key))?.providerContactId ?? undefined, agents);
 
   const run = contactRun(request, key);
-  const contact = await ensureContact(run);
+  const contact = await resolveContact(run);
+  await sendUpdate(run, contact);
+  const stage = startStage(run, contact);
   const assigned = await assign(run, target, contact.created ? { contactId: contact.contactId } : { contactId: contact.contactId, known: true });
+  await settleStage(run, contact, stage, assigned.recreated);
   const chatroomId = assigned.result.chatroomId ?? (await findChatroomId(deps.db, key.orgId, assigned.contactId));
   await recordDone(request, target, { ...assigned, chatroomId });
   deps.log?.({ event: 'chat.done', crmId: key.crmId, contactId: assigned.contactId, created: contact.created });
-  return describeDone(request, { target, agents, chatroomId, contactId: assigned.contactId, created: contact.created || assigned.recreated, previous: assigned.result.previousAssignedUserId });
+  const created = contact.created || assigned.recreated;
+  return describeDone(request, { target, agents, chatroomId, contactId: assigned.contactId, created, previous: assigned.result.previousAssignedUserId, sync: contact });
 }
 
 /** The assignee and chatroom as the provider confirmed them, and the journal entry closed, in one transaction. */
@@ -97,6 +103,8 @@ interface Done {
   created: boolean;
   /** Who the provider says had the chat before this assign. */
   previous: string | undefined;
+  /** What keeping the contact true to the CRM did: notes for the agent, events for the audit. */
+  sync: Pick<ContactSync, 'notes' | 'events'>;
 }
 
 /** The agent's answer, and the audit sentence. */
@@ -105,7 +113,7 @@ function describeDone(request: ChatRequest, done: Done): { answer: TeamChatResul
   const { target, agents, contactId, chatroomId, previous } = done;
   const answer: TeamChatResult = {
     ok: true,
-    message: successMessage(lead, { requester, target, previous, chatroomId }, agents),
+    message: withinAnswer(`${successMessage(lead, { requester, target, previous, chatroomId }, agents)}${done.sync.notes.join('')}`),
     chatroomUrl: chatroomUrl(deps, { chatroomId, contactId, crmId: lead.crmId }),
     contactId,
     ...(chatroomId ? { chatroomId } : {}),
@@ -113,7 +121,8 @@ function describeDone(request: ChatRequest, done: Done): { answer: TeamChatResul
     assignee: { email: target.email, ...(target.name ? { name: target.name } : {}) },
   };
   const was = previous && previous !== target.providerUserId ? ` (was ${describeUser(previous, agents)})` : '';
-  return { answer, audit: `Chat on ${lead.crmId}: contact ${contactId} ${done.created ? 'created' : 'existing'}, assigned to ${target.email}${was}.` };
+  const synced = done.sync.events.length > 0 ? ` (${done.sync.events.join('; ')})` : '';
+  return { answer, audit: `Chat on ${lead.crmId}: contact ${contactId} ${done.created ? 'created' : 'existing'}${synced}, assigned to ${target.email}${was}.` };
 }
 
 function contactRun(request: ChatRequest, key: ContactRun['key']): ContactRun {
@@ -231,6 +240,14 @@ function successMessage(
   const takenOver = wasOther ? ` It was assigned to ${describeUser(previous, agents)}${forMe ? '; it is yours now' : ''}.` : '';
   const noRoom = chat.chatroomId ? '' : ' Saleschat did not say which chatroom, so the contact is shown.';
   return `${opened}${takenOver}${noRoom}`;
+}
+
+/** The longest success message the extension takes (ChatResponseSchema in lib/team/api.ts). */
+const MAX_MESSAGE = 500;
+
+/** A message with several notes (a phone warning, a failed update, a failed stage) kept within it. */
+function withinAnswer(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 1)}…`;
 }
 
 function leadName(lead: Lead): string {

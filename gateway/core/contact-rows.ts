@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { contactChatroom, contactChatroomAssignedTo, contacts, type FieldsSent } from '../db/schema';
+import { contactChatroom, contactChatroomAssignedTo, contacts, type FieldsSent, type StoredEarlierContact } from '../db/schema';
 import type { GatewayDb } from './types';
 
 /**
@@ -36,6 +36,15 @@ export interface CreateClaim {
   earlierAttempts: number;
   /** The contact the provider no longer knows (assign answered 404) that this create replaces. */
   replacing?: string;
+  /** The crm_id to create with (the row's provider_crm_id); absent: the lead's identity. */
+  providerCrmId?: string;
+  /** A contact for the lead's new phone number: a create the provider refuses brings the earlier contact back. */
+  newNumber?: true;
+}
+
+/** The crm_id a row's contact has (or its create sends) at the provider. */
+export function providerCrmIdOf(row: Pick<ContactRow, 'providerCrmId'>, key: ContactKey): string {
+  return row.providerCrmId ?? key.crmId;
 }
 
 type Writer = Pick<GatewayDb, 'insert' | 'update' | 'delete' | 'select'>;
@@ -107,6 +116,108 @@ export async function restoreReplaced(db: GatewayDb, key: ContactKey, claimId: s
 }
 
 /**
+ * The lead's phone changed (PHONE_CHANGE_POLICY newContact): the row's contact becomes an earlier one and the row
+ * a claimed create under `providerCrmId`; only one request wins (the row must still name `current`, created).
+ * fields_sent goes with the earlier contact: the new contact's are the create's.
+ */
+export async function claimNewNumber(
+  db: GatewayDb,
+  key: ContactKey,
+  current: StoredEarlierContact,
+  claim: { claimId: string; expiresAt: Date; providerCrmId: string },
+  now: Date,
+): Promise<boolean> {
+  const taken = await db
+    .update(contacts)
+    .set({
+      state: 'creating',
+      claimId: claim.claimId,
+      claimExpiresAt: claim.expiresAt,
+      createAttempts: sql`${contacts.createAttempts} + 1`,
+      providerContactId: null,
+      providerCrmId: claim.providerCrmId,
+      fieldsSent: null,
+      earlierContacts: sql`${contacts.earlierContacts} || ${JSON.stringify([current])}::jsonb`,
+      updatedAt: now,
+    })
+    .where(and(rowIs(key), eq(contacts.state, 'created'), eq(contacts.providerContactId, current.providerContactId)))
+    .returning({ claimId: contacts.claimId });
+  return taken.length === 1;
+}
+
+/** A new number's create the provider refused: the row's contact is the one it replaced (the last earlier) again. */
+export async function restoreEarlier(db: GatewayDb, key: ContactKey, claimId: string, now: Date): Promise<void> {
+  const row = await findContact(db, key);
+  const last = row?.earlierContacts.at(-1);
+  if (!row || !last || row.claimId !== claimId) return;
+  await db
+    .update(contacts)
+    .set({ ...asCurrent(last, key), state: 'created', claimId: null, claimExpiresAt: null, earlierContacts: row.earlierContacts.slice(0, -1), updatedAt: now })
+    .where(and(rowIs(key), eq(contacts.state, 'creating'), eq(contacts.claimId, claimId)));
+}
+
+/**
+ * The CRM's phone is an earlier contact's again: that contact becomes the row's, the current one an earlier
+ * one; no create. Only one request wins: the row must still name `current.providerContactId` with the earlier
+ * contacts as read.
+ */
+export async function switchToEarlier(
+  db: GatewayDb,
+  key: ContactKey,
+  read: Pick<ContactRow, 'earlierContacts'>,
+  switchTo: { earlier: StoredEarlierContact; current: StoredEarlierContact },
+  now: Date,
+): Promise<boolean> {
+  const { earlier, current } = switchTo;
+  const others = read.earlierContacts.filter((entry) => entry.providerContactId !== earlier.providerContactId);
+  const switched = await db
+    .update(contacts)
+    .set({ ...asCurrent(earlier, key), earlierContacts: [...others, current], updatedAt: now })
+    .where(
+      and(
+        rowIs(key),
+        eq(contacts.state, 'created'),
+        eq(contacts.providerContactId, current.providerContactId),
+        sql`${contacts.earlierContacts} = ${JSON.stringify(read.earlierContacts)}::jsonb`,
+      ),
+    )
+    .returning({ id: contacts.providerContactId });
+  return switched.length === 1;
+}
+
+/** The row's columns for an earlier contact made current again (its crm_id null when it is the lead's identity). */
+function asCurrent(earlier: StoredEarlierContact, key: ContactKey) {
+  return {
+    providerContactId: earlier.providerContactId,
+    providerCrmId: earlier.providerCrmId === key.crmId ? null : earlier.providerCrmId,
+    fieldsSent: earlier.fieldsSent ?? { phone_number: earlier.phone_number },
+  };
+}
+
+/** What a Chat learnt Saleschat now holds for a contact: merged into fields_sent, or a first record of it. */
+export type FieldsSentWrite = { baseline: FieldsSent } | { names: Pick<FieldsSent, 'first_name' | 'last_name'> } | { stage: Pick<FieldsSent, 'stage' | 'disposition'> };
+
+/**
+ * Advances fields_sent after an update or a stage the provider accepted, only while the row still names that
+ * contact. Each write is one statement merging its own fields, so a rename and a stage (or two agents' Chats)
+ * finishing together keep each other's.
+ */
+export async function recordFieldsSent(db: GatewayDb, key: ContactKey, contactId: string, write: FieldsSentWrite, now: Date): Promise<void> {
+  await db
+    .update(contacts)
+    .set({ fieldsSent: fieldsSentAfter(write), updatedAt: now })
+    .where(and(rowIs(key), eq(contacts.state, 'created'), eq(contacts.providerContactId, contactId)));
+}
+
+function fieldsSentAfter(write: FieldsSentWrite) {
+  const current = sql`coalesce(${contacts.fieldsSent}, '{}'::jsonb)`;
+  if ('baseline' in write) return sql`coalesce(${contacts.fieldsSent}, ${JSON.stringify(write.baseline)}::jsonb)`;
+  if ('names' in write) return sql`${current} || ${JSON.stringify(write.names)}::jsonb`;
+  // A stage without a disposition clears the one an earlier stage had (JSON.stringify leaves undefined out).
+  return sql`(${current} - 'disposition') || ${JSON.stringify(write.stage)}::jsonb`;
+}
+
+/**
  * Records the contact the provider gave (or named in a 409) for the lead, and returns the id the row holds
  * afterwards. Whoever's claim the row carries by now, the id is the lead's (the provider keeps crm_id unique),
  * so a 'creating' row takes it; a row already 'created' keeps its id: the first recorded wins. A row that went
@@ -116,7 +227,7 @@ export async function recordCreated(
   writer: Writer,
   key: ContactKey,
   contactId: string,
-  details: { fieldsSent?: FieldsSent; pageUrl?: string },
+  details: { fieldsSent?: FieldsSent; pageUrl?: string; providerCrmId?: string },
   now: Date,
 ): Promise<string> {
   const created = { state: 'created' as const, providerContactId: contactId, claimId: null, claimExpiresAt: null, updatedAt: now };
@@ -130,6 +241,7 @@ export async function recordCreated(
       createAttempts: 1,
       fieldsSent: details.fieldsSent ?? null,
       pageUrl: details.pageUrl ?? null,
+      providerCrmId: details.providerCrmId ?? null,
       createdAt: now,
     })
     .onConflictDoUpdate({

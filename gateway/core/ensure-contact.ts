@@ -4,17 +4,19 @@ import type { ProviderApi } from '../../lib/actions/context';
 import { ActionRefused } from '../../lib/actions/outcome';
 import type { Lead } from '../../lib/messages';
 import { ProviderError } from '../../lib/provider/errors';
-import type { FieldsSent } from '../db/schema';
+import type { FieldsSent, StoredEarlierContact } from '../db/schema';
 import {
   type ContactKey,
   type ContactRow,
   type CreateClaim,
+  claimNewNumber,
   claimReplacement,
   dropClaim,
   findContact,
   forgetContactDetails,
   insertClaim,
   recordCreated,
+  restoreEarlier,
   restoreReplaced,
   takeOverClaim,
 } from './contact-rows';
@@ -34,6 +36,9 @@ import type { CoreDeps } from './types';
  *   conditional UPDATE on the old claim id) and creates again, and a 409 then tells the contact that landed.
  * The provider keeps crm_id unique, so even a claim taken over while its create was still travelling cannot
  * make a second contact: the later create gets a 409 naming the same one.
+ * A lead whose phone changed (PHONE_CHANGE_POLICY newContact) gets its next contact through the same claim:
+ * createForNewNumber turns the created row into a claimed create under a derived crm_id (`<identity>-2`, …),
+ * which every create of the row (a take-over, a 404's re-create) then sends.
  * No transaction is held while the provider is asked: PGlite has one connection, and a transaction open across
  * a slow HTTP call would stall every request of the process.
  */
@@ -123,14 +128,18 @@ async function claimNew(run: ContactRun): Promise<Next> {
 }
 
 async function takeOver(run: ContactRun, row: ContactRow): Promise<Next> {
+  if (await abandonsNewNumber(run, row)) return { kind: 'raced' };
   run.fields();
   const claim = newClaim(run);
   const won = row.claimId !== null && (await takeOverClaim(run.deps.db, run.key, row.claimId, claim, new Date(run.deps.now())));
   if (!won) return { kind: 'raced' };
   run.deps.log?.({ event: 'contact.claim-taken-over', crmId: run.key.crmId, earlierAttempts: row.createAttempts });
-  // A row that was replacing a lost contact still names it: the take-over finishes that replacement.
+  // A row that was replacing a lost contact still names it: the take-over finishes that replacement. One that
+  // names none but has earlier contacts was creating the contact of a new phone number.
   const replacing = row.providerContactId ?? undefined;
-  return { kind: 'claimed', claim: { claimId: claim.claimId, earlierAttempts: row.createAttempts, ...(replacing ? { replacing } : {}) } };
+  const newNumber = !replacing && row.earlierContacts.length > 0;
+  const kind = { ...(replacing ? { replacing } : {}), ...(newNumber ? { newNumber: true as const } : {}) };
+  return { kind: 'claimed', claim: { claimId: claim.claimId, earlierAttempts: row.createAttempts, ...kind, ...crmIdOf(row) } };
 }
 
 async function claimLost(run: ContactRun, row: ContactRow, lostContactId: string): Promise<Next> {
@@ -138,7 +147,44 @@ async function claimLost(run: ContactRun, row: ContactRow, lostContactId: string
   const claim = newClaim(run);
   const won = await claimReplacement(run.deps.db, run.key, lostContactId, claim, new Date(run.deps.now()));
   if (!won) return { kind: 'raced' };
-  return { kind: 'claimed', claim: { claimId: claim.claimId, earlierAttempts: row.createAttempts, replacing: lostContactId } };
+  return { kind: 'claimed', claim: { claimId: claim.claimId, earlierAttempts: row.createAttempts, replacing: lostContactId, ...crmIdOf(row) } };
+}
+
+/**
+ * A new number's create left behind, met by a Chat whose CRM page shows one of the lead's earlier numbers (a
+ * page read before the change): taking it over would create the new contact with the old number. The row goes
+ * back to the earlier contact instead; the next Chat with the new number claims it again (a create that did
+ * land then answers 409 with it).
+ */
+async function abandonsNewNumber(run: ContactRun, row: ContactRow): Promise<boolean> {
+  if (row.providerContactId !== null || row.earlierContacts.length === 0 || row.claimId === null) return false;
+  const phone = run.fields().phone_number;
+  if (!row.earlierContacts.some((earlier) => earlier.phone_number === phone)) return false;
+  run.deps.log?.({ event: 'contact.new-number-abandoned', crmId: run.key.crmId, providerCrmId: row.providerCrmId });
+  await restoreEarlier(run.deps.db, run.key, row.claimId, new Date(run.deps.now()));
+  return true;
+}
+
+/** The crm_id a claim creates with, when it is not the lead's identity. */
+function crmIdOf(row: ContactRow): { providerCrmId?: string } {
+  return row.providerCrmId ? { providerCrmId: row.providerCrmId } : {};
+}
+
+/**
+ * The lead's phone changed to a number none of its contacts has: its current contact (`next.current`, still the
+ * created row's) becomes an earlier one and this request creates the next under `providerCrmId`. Only one
+ * request wins the row; the others get 'raced' and, reading again, wait for this create like for any claim.
+ */
+export async function createForNewNumber(
+  run: ContactRun,
+  next: { providerCrmId: string; current: StoredEarlierContact },
+): Promise<{ contactId: string; created: boolean } | 'raced'> {
+  run.fields();
+  const claim = newClaim(run);
+  const won = await claimNewNumber(run.deps.db, run.key, next.current, { ...claim, providerCrmId: next.providerCrmId }, new Date(run.deps.now()));
+  if (!won) return 'raced';
+  run.deps.log?.({ event: 'contact.new-number', crmId: run.key.crmId, providerCrmId: next.providerCrmId, earlierContactId: next.current.providerContactId });
+  return createAsClaimant(run, { claimId: claim.claimId, earlierAttempts: 0, providerCrmId: next.providerCrmId, newNumber: true });
 }
 
 function newClaim(run: ContactRun): { claimId: string; expiresAt: Date } {
@@ -155,7 +201,7 @@ async function createAsClaimant(run: ContactRun, claim: CreateClaim): Promise<{ 
   await journalStep(deps.db, run.journalId, 'creating', deps.now());
   deps.log?.({ event: 'chat.creating', journalId: run.journalId, crmId: key.crmId, earlierAttempts: claim.earlierAttempts });
   const created = await createAtProvider(run.client(), deps.settings, {
-    crmId: key.crmId,
+    crmId: claim.providerCrmId ?? key.crmId,
     fields: run.fields(),
     earlierAttempts: claim.earlierAttempts,
     now: deps.now(),
@@ -170,7 +216,8 @@ async function createAsClaimant(run: ContactRun, claim: CreateClaim): Promise<{ 
   }
   const contactId = await deps.db.transaction(async (tx) => {
     const now = new Date(deps.now());
-    const details = { ...(created.fieldsSent ? { fieldsSent: created.fieldsSent } : {}), ...pageUrl(run.lead) };
+    const crmId = claim.providerCrmId ? { providerCrmId: claim.providerCrmId } : {};
+    const details = { ...(created.fieldsSent ? { fieldsSent: created.fieldsSent } : {}), ...pageUrl(run.lead), ...crmId };
     const recorded = await recordCreated(tx, key, created.contactId, details, now);
     await journalStep(tx, run.journalId, 'created', deps.now(), { providerContactId: recorded });
     if (claim.replacing) await forgetContactDetails(tx, key.orgId, claim.replacing);
@@ -193,6 +240,7 @@ async function settleFailedCreate(run: ContactRun, claim: CreateClaim, error: un
   }
   const now = new Date(run.deps.now());
   if (claim.replacing) await restoreReplaced(run.deps.db, run.key, claim.claimId, claim.replacing, now);
+  else if (claim.newNumber) await restoreEarlier(run.deps.db, run.key, claim.claimId, now);
   else await dropClaim(run.deps.db, run.key, claim.claimId);
 }
 

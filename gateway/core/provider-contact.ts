@@ -1,11 +1,9 @@
-import { createSettledWithoutContact, idFromConflict, nameField } from '../../lib/actions/chat';
+import { createSettledWithoutContact, idFromConflict } from '../../lib/actions/chat';
+import type { FieldsSent } from '../../lib/actions/contact-sync';
 import { lookUpContactId } from '../../lib/actions/contact-lookup';
 import type { ProviderApi } from '../../lib/actions/context';
 import { ActionRefused } from '../../lib/actions/outcome';
-import type { Lead } from '../../lib/messages';
-import { bestPhoneE164 } from '../../lib/phone';
 import { ProviderError } from '../../lib/provider/errors';
-import type { FieldsSent } from '../db/schema';
 import type { TeamSettings } from './types';
 
 export { createSettledWithoutContact };
@@ -15,12 +13,6 @@ export interface ProviderCreate {
   contactId: string;
   /** What this create sent, when it is the create that made the contact (not a 409 naming an earlier one). */
   fieldsSent?: FieldsSent;
-}
-
-/** The create-contact body for a lead, as direct mode builds it (names cleaned, the best phone in E.164). */
-export function contactFields(lead: Lead, defaultCountry: string): FieldsSent {
-  const phone = bestPhoneE164(lead, defaultCountry);
-  return { ...nameField('first_name', lead.firstName), ...nameField('last_name', lead.lastName), ...(phone ? { phone_number: phone } : {}) };
 }
 
 /**

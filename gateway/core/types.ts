@@ -1,4 +1,6 @@
 import type { ProviderApi } from '../../lib/actions/context';
+import type { ContactUpdatePolicy, PhoneChangePolicy } from '../../lib/actions/contact-sync';
+import type { StageMappingEntry } from '../../lib/config/schema';
 import type { ActionOutcome } from '../../lib/messages';
 import type { GatewayDb } from '../db/open';
 import type { Role } from '../db/schema';
@@ -27,6 +29,14 @@ export interface TeamSettings {
    * means a second create, which the provider answers 409 (resolved, but one request more).
    */
   createLeaseMs: number;
+  /** Keeping the contact true to the CRM (gateway/core/contact-sync.ts): the names at each Chat on a known lead. */
+  contactUpdatePolicy: ContactUpdatePolicy;
+  /** What a Chat does when the CRM's phone is not the one the contact was created with. */
+  phoneChangePolicy: PhoneChangePolicy;
+  /** CRM lead status → Saleschat stage; empty: no stage is ever sent. */
+  stageMapping: readonly StageMappingEntry[];
+  /** The stage route (`{API_URL}/…{CONTACT_ID}…`); set whenever stageMapping is not empty. */
+  contactStageUrlTemplate?: string;
 }
 
 /** Who is asking: ONLY from the verified session (the HTTP layer fills it from the ID token), never from a request body. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { EarlierContact, FieldsSent } from '../../lib/actions/contact-sync';
 
 /**
  * The gateway's tables as drizzle sees them. The SQL in ./migrations is what creates them; this file must say
@@ -30,11 +31,12 @@ export const users = pgTable(
   (table) => [check('users_email_check', sql`${table.email} = lower(${table.email})`)],
 );
 
-/** What a Chat sent with the create that made the contact (names and phone as the provider got them). */
-export interface FieldsSent {
-  first_name?: string;
-  last_name?: string;
-  phone_number?: string;
+/** What Saleschat last got for a contact (the create's names and phone, then updates and the stage): the lib's record. */
+export type { FieldsSent };
+
+/** A contact the lead had before its phone changed (PHONE_CHANGE_POLICY newContact), with what it was last sent. */
+export interface StoredEarlierContact extends EarlierContact {
+  fieldsSent?: FieldsSent;
 }
 
 export const CONTACT_STATES = ['creating', 'created'] as const;
@@ -52,6 +54,10 @@ export const contacts = pgTable(
     createAttempts: integer('create_attempts').notNull().default(0),
     fieldsSent: jsonb('fields_sent').$type<FieldsSent>(),
     pageUrl: text('page_url'),
+    /** The crm_id the current contact has at the provider; null: the lead's identity (`<ns>:<id>`). */
+    providerCrmId: text('provider_crm_id'),
+    /** The lead's other contacts (its earlier phone numbers), to switch back to. */
+    earlierContacts: jsonb('earlier_contacts').$type<StoredEarlierContact[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -85,7 +91,7 @@ export const contactChatroomAssignedTo = pgTable(
 );
 
 export const JOURNAL_ACTIONS = ['chat', 'login'] as const;
-export const JOURNAL_STEPS = ['started', 'creating', 'created', 'assigning', 'done', 'failed'] as const;
+export const JOURNAL_STEPS = ['started', 'creating', 'created', 'updating', 'assigning', 'done', 'failed'] as const;
 export type JournalStep = (typeof JOURNAL_STEPS)[number];
 
 export const actionJournal = pgTable(

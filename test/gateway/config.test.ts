@@ -58,6 +58,44 @@ describe('gateway configuration (environment)', () => {
     });
   });
 
+  it('keeping the contact true to the CRM: overwrite names, warn on a phone change, no stage, by default', () => {
+    expect(loadGatewayConfig(MINIMAL).team).toMatchObject({ contactUpdatePolicy: 'overwrite', phoneChangePolicy: 'warn', stageMapping: [] });
+    expect(loadGatewayConfig(MINIMAL).team.contactStageUrlTemplate).toBeUndefined();
+    const team = loadGatewayConfig({
+      ...MINIMAL,
+      CONTACT_UPDATE_POLICY: 'fillEmpty',
+      PHONE_CHANGE_POLICY: 'newContact',
+      STAGE_MAPPING: '[{"crmStatus":"Won","stage":"closed","disposition":"won"}]',
+      CONTACT_STAGE_URL_TEMPLATE: '{API_URL}/v1/orgs/{ORG_ID}/contact/{CONTACT_ID}/stage',
+    }).team;
+    expect(team).toMatchObject({
+      contactUpdatePolicy: 'fillEmpty',
+      phoneChangePolicy: 'newContact',
+      stageMapping: [{ crmStatus: 'Won', stage: 'closed', disposition: 'won' }],
+      contactStageUrlTemplate: '{API_URL}/v1/orgs/{ORG_ID}/contact/{CONTACT_ID}/stage',
+    });
+    expect(() => loadGatewayConfig({ ...MINIMAL, PHONE_CHANGE_POLICY: 'ignore' })).toThrow(/PHONE_CHANGE_POLICY/);
+  });
+
+  it('a STAGE_MAPPING that is not JSON, or not the entries, is refused naming what is wrong', () => {
+    const template = { CONTACT_STAGE_URL_TEMPLATE: '{API_URL}/v1/orgs/{ORG_ID}/contact/{CONTACT_ID}/stage' };
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...template, STAGE_MAPPING: '[{"crmStatus":"Won"' })).toThrow(/STAGE_MAPPING: is not valid JSON \(/);
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...template, STAGE_MAPPING: '{"Won":"closed"}' })).toThrow(/STAGE_MAPPING: must be a JSON array of/);
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...template, STAGE_MAPPING: '[{"crmStatus":"Won","stage":"closed"},{"crmStatus":"Lost","stage":" "}]' })).toThrow(
+      /STAGE_MAPPING\.1\.stage: must not be empty/,
+    );
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...template, STAGE_MAPPING: '[{"stage":"closed"}]' })).toThrow(/STAGE_MAPPING\.0\.crmStatus/);
+  });
+
+  it('a STAGE_MAPPING needs CONTACT_STAGE_URL_TEMPLATE, which may only point at the Saleschat API and must name the contact', () => {
+    const mapping = { STAGE_MAPPING: '[{"crmStatus":"Won","stage":"closed"}]' };
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...mapping })).toThrow(/CONTACT_STAGE_URL_TEMPLATE: is required when STAGE_MAPPING is set/);
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...mapping, CONTACT_STAGE_URL_TEMPLATE: 'https://elsewhere.example.com/{CONTACT_ID}' })).toThrow(
+      /CONTACT_STAGE_URL_TEMPLATE: must start with \{API_URL\}\//,
+    );
+    expect(() => loadGatewayConfig({ ...MINIMAL, ...mapping, CONTACT_STAGE_URL_TEMPLATE: '{API_URL}/v1/stage' })).toThrow(/CONTACT_STAGE_URL_TEMPLATE: must contain \{CONTACT_ID\}/);
+  });
+
   it('admin commands need the database settings only', () => {
     expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://gateway@db/gateway' })).toEqual({ databaseUrl: 'postgres://gateway@db/gateway' });
     expect(loadDatabaseConfig({})).toEqual({ dataDir: expect.stringMatching(/\.gateway[\\/]data$/) });

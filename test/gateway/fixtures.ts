@@ -35,6 +35,9 @@ export function teamSettings(sandboxUrl: string, overrides: Partial<TeamSettings
     reassignWhenOwnerUnknown: 'allow',
     defaultCountry: 'US',
     createLeaseMs: 30_000,
+    contactUpdatePolicy: 'overwrite',
+    phoneChangePolicy: 'warn',
+    stageMapping: [],
     ...overrides,
   };
 }

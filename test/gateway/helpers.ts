@@ -6,7 +6,7 @@ import { pgliteTemplate } from './pglite-template';
 
 export * from './fixtures';
 
-export type Counts = Record<'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'assign' | 'getUserByEmail' | 'getContactByCrmId', number>;
+export type Counts = Record<'createUser' | 'magicLink' | 'createContact' | 'updateContact' | 'updateStage' | 'assign' | 'getUserByEmail' | 'getContactByCrmId', number>;
 
 /** The sandbox's per-endpoint request counts (zeroed by its reset before every test). */
 export async function sandboxCounts(url: string): Promise<Counts> {

@@ -36,9 +36,23 @@ async function expectVersionOneDataKept(target: MigrationTarget): Promise<void> 
   expect(await query(target, 'SELECT email, provider_user_id, name, role FROM users')).toEqual([
     { email: 'alice@example.com', provider_user_id: 'u_alice', name: 'Alice Agent', role: 'manager' },
   ]);
-  expect(await query(target, 'SELECT crm_namespace, crm_id, provider_contact_id, state, fields_sent, page_url FROM contacts')).toEqual([
-    { crm_namespace: 'demo:acme', crm_id: 'L-1', provider_contact_id: 'c_1', state: 'created', fields_sent: { first_name: 'Ada' }, page_url: null },
+  expect(
+    await query(target, 'SELECT crm_namespace, crm_id, provider_contact_id, state, fields_sent, page_url, provider_crm_id, earlier_contacts FROM contacts'),
+  ).toEqual([
+    {
+      crm_namespace: 'demo:acme',
+      crm_id: 'L-1',
+      provider_contact_id: 'c_1',
+      state: 'created',
+      fields_sent: { first_name: 'Ada' },
+      page_url: null,
+      // 0003: the contact's crm_id is the lead's identity, and it has had no other contact.
+      provider_crm_id: null,
+      earlier_contacts: [],
+    },
   ]);
+  // A journal row of version 1 is kept, and 0003's new step is accepted.
+  await query(target, "INSERT INTO action_journal (org_id, agent_email, action, step) VALUES ('org_demo', 'alice@example.com', 'chat', 'updating')");
 }
 
 interface ColumnShape {
@@ -122,9 +136,9 @@ describe('migrations on PGlite', () => {
   });
 
   it('migrates an empty database to the latest version, then finds nothing to do', async () => {
-    expect(await migrate(db)).toEqual({ applied: [1, 2], version: LATEST });
-    expect(LATEST).toBe(2);
-    expect(await appliedVersions(db)).toEqual([1, 2]);
+    expect(await migrate(db)).toEqual({ applied: [1, 2, 3], version: LATEST });
+    expect(LATEST).toBe(3);
+    expect(await appliedVersions(db)).toEqual([1, 2, 3]);
     expect(await migrate(db)).toEqual({ applied: [], version: LATEST });
   });
 
@@ -133,7 +147,7 @@ describe('migrations on PGlite', () => {
     await expect(query(db, 'SELECT page_url FROM contacts')).rejects.toThrow(/page_url/);
     await writeVersionOneData(db);
 
-    expect(await migrate(db)).toEqual({ applied: [2], version: 2 });
+    expect(await migrate(db)).toEqual({ applied: [2, 3], version: 3 });
     await expectVersionOneDataKept(db);
   });
 
@@ -148,7 +162,7 @@ describe('migrations on PGlite', () => {
   it('refuses a database a newer gateway migrated', async () => {
     await migrate(db);
     await query(db, "INSERT INTO schema_migrations (version, name) VALUES (99, 'from_the_future')");
-    await expect(migrate(db)).rejects.toThrow('schema version 99, newer than this gateway knows (2)');
+    await expect(migrate(db)).rejects.toThrow('schema version 99, newer than this gateway knows (3)');
   });
 
   it('matches the drizzle schema (gateway/db/schema.ts) column by column', async () => {
@@ -176,7 +190,7 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
   it('migrates an empty database to the latest version, and the drizzle schema matches it', async () => {
     const pool = await freshPool();
     try {
-      expect(await migrate(pool)).toEqual({ applied: [1, 2], version: LATEST });
+      expect(await migrate(pool)).toEqual({ applied: [1, 2, 3], version: LATEST });
       expect(await migrate(pool)).toEqual({ applied: [], version: LATEST });
       expect(await databaseColumns(pool)).toEqual(drizzleColumns());
       expect(await primaryKeys(pool)).toEqual(drizzlePrimaryKeys());
@@ -190,7 +204,7 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
     try {
       await migrate(pool, { to: 1 });
       await writeVersionOneData(pool);
-      expect(await migrate(pool)).toEqual({ applied: [2], version: 2 });
+      expect(await migrate(pool)).toEqual({ applied: [2, 3], version: 3 });
       await expectVersionOneDataKept(pool);
     } finally {
       await pool.end();
@@ -204,11 +218,11 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
     const opened = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: url, poolSize: 2 })));
     try {
       const applied = opened.map((database) => database.migrations.applied);
-      expect(applied.flat().sort()).toEqual([1, 2]);
-      expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2]]);
-      expect(opened.map((database) => database.migrations.version)).toEqual([2, 2, 2]);
+      expect(applied.flat().sort()).toEqual([1, 2, 3]);
+      expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2, 3]]);
+      expect(opened.map((database) => database.migrations.version)).toEqual([3, 3, 3]);
       const pool = new pg.Pool({ connectionString: url });
-      expect(await appliedVersions(pool)).toEqual([1, 2]);
+      expect(await appliedVersions(pool)).toEqual([1, 2, 3]);
       await pool.end();
     } finally {
       await Promise.all(opened.map((database) => database.close()));
