@@ -85,6 +85,26 @@ test.describe('team mode: two agents on one lead', () => {
     }
   });
 
+  test("a lead renamed in the CRM: bob's Chat updates the contact once for the team, alice's next Chat sends no update", async ({ sandbox }) => {
+    gateway = await startTeamGateway(sandbox);
+    const lead = await newLead(sandbox);
+    const [alice, bob] = await bothSignedIn(gateway, sandbox);
+    expect(await chatFromList(alice, sandbox, lead.name)).toMatchObject({ ok: true });
+
+    // Someone edits the lead in the CRM; bob's browser never saw the old name, the gateway remembers what it sent.
+    const renamed = await sandbox.addLead({ id: lead.id, firstName: 'Teresa', lastName: lead.lastName, phone: lead.phone });
+    const newName = `${renamed.firstName} ${renamed.lastName}`;
+    expect(await chatFromList(bob, sandbox, newName)).toMatchObject({ ok: true });
+    expect(await sandbox.counts()).toMatchObject({ createContact: 1, updateContact: 1, assign: 2 });
+    const state = await sandbox.state();
+    const contact = state.contacts.find((candidate) => candidate.crm_id === `demo:localhost:${lead.id}`);
+    expect(contact).toMatchObject({ first_name: 'Teresa', last_name: lead.lastName });
+    expect(state.chatrooms.find((room) => room.contact_id === contact?.id)?.name).toContain('Teresa');
+
+    expect(await chatFromList(alice, sandbox, newName)).toMatchObject({ ok: true });
+    expect(await sandbox.counts()).toMatchObject({ createContact: 1, updateContact: 1, assign: 3 });
+  });
+
   test('allowReassign false: bob is refused, naming alice, with no assign', async ({ sandbox }) => {
     gateway = await startTeamGateway(sandbox, { ALLOW_REASSIGN: 'false' });
     const lead = await newLead(sandbox);
