@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_ENDPOINTS, type ApiEndpoint } from './api';
+import { addExternalChatroom, ExternalChatroomSchema } from './external';
 import { FaultQueue, FaultSchema } from './faults';
 import { errorReply, jsonReply, parseJson, type Reply } from './http';
 import { defaultSettings, type Settings, SettingsPatchSchema } from './settings';
@@ -143,6 +144,12 @@ export function handleControl(method: string, path: string, rawBody: string, dep
       const leads = Array.isArray(result.data) ? result.data : [result.data];
       store.upsertLeads(leads.map(stripUndefined));
       return jsonReply({ upserted: leads.map((lead) => lead.id) });
+    }
+    case 'POST /__sandbox/external-chatrooms': {
+      // Straight into the store, not through handleApi: counts and the request log must not see it.
+      const result = ExternalChatroomSchema.safeParse(body ?? {});
+      if (!result.success) return invalid(result.error);
+      return addExternalChatroom(result.data, store, Date.now());
     }
     case 'GET /__sandbox/spa-crm/settings':
       return jsonReply(controls.spaCrm.settings);

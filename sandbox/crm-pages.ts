@@ -32,14 +32,25 @@ main { max-width: 960px; margin: 24px auto; background: #fff; border: 1px solid 
 .crm-list th { background: #f6f8fa; color: #5f6d80; font-weight: 600; }
 .crm-list a { color: #1a5fb4; text-decoration: none; }
 .crm-empty { padding: 24px; }
+.crm-search { padding: 4px 20px 20px; }
+.crm-search h1 { font-size: 20px; }
+#search-query { color: #5f6d80; font-family: ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
+#search-results { list-style: none; margin: 0; padding: 0; }
+#search-results li { display: flex; gap: 16px; padding: 10px 0; border-bottom: 1px solid #e3e7ee; }
+#search-results a { color: #1a5fb4; text-decoration: none; font-weight: 600; }
+.search-detail { color: #5f6d80; }
+.crm-search-form { display: flex; gap: 8px; }
+.crm-search-form input { flex: 1; max-width: 360px; padding: 6px 10px; border: 1px solid #b9c4d2; border-radius: 4px; font: inherit; }
 `;
 
-export function handleCrm(method: string, path: string, store: Store): Reply {
+/** `query`: the request's query string, which only the search page reads. */
+export function handleCrm(method: string, path: string, store: Store, query = new URLSearchParams()): Reply {
   if (method !== 'GET' && method !== 'HEAD') return notFound('Not supported');
   if (path === '/crm' || path === '/crm/') return { status: 302, text: '', headers: { location: '/crm/leads' } };
   const fixture = /^\/(?:crm\/fixtures|other-crm)\/([a-z0-9-]+)(?:\/.*)?$/.exec(path)?.[1];
   if (fixture) return fixturePage(fixture);
   if (path === '/crm/leads' || path === '/crm/leads/') return htmlReply(layout('Leads', listView(store.data.leads)));
+  if (path === '/crm/search' || path === '/crm/search/') return htmlReply(layout('Search', searchView(query, store.data.leads)));
 
   const rawId = /^\/crm\/leads\/([^/]+)$/.exec(path)?.[1];
   let id: string | undefined;
@@ -63,6 +74,55 @@ function listView(leads: SeedLead[]): SafeHtml {
   <tbody>${rows}
   </tbody>
 </table></main>`;
+}
+
+const SEARCH_PARAMS = ['phone', 'email', 'q'] as const;
+
+/**
+ * The page a "Find in CRM" lookup URL opens: the leads matching ANY of phone, email and q. #search-query shows
+ * every parameter as it arrived, decoded, so a test sees what the lookup URL really sent (an unencoded `+`
+ * arrives as a space); its data-phone / data-email / data-q hold the first value of each, exactly.
+ */
+function searchView(query: URLSearchParams, leads: SeedLead[]): SafeHtml {
+  const received = [...query].map(([name, value]) => `${name}=${value}`).join('&');
+  const attributes = SEARCH_PARAMS.map((name) => (query.has(name) ? html` data-${name}="${query.get(name)}"` : ''));
+  const found = leads.filter((lead) => searchMatches(lead, query));
+  const results = found.length
+    ? html`<ul id="search-results">${found.map(
+        (lead) => html`
+    <li><a class="search-result" data-lead-id="${lead.id}" href="/crm/leads/${encodeURIComponent(lead.id)}">${lead.firstName} ${lead.lastName}</a><span class="search-detail">${[lead.phone, lead.email].filter(Boolean).join(' · ')}</span></li>`,
+      )}
+  </ul>`
+    : html`<p id="no-results">No leads match.</p>`;
+  return html`<main class="crm-search">
+  <h1>Search</h1>
+  <form class="crm-search-form" action="/crm/search" method="get"><input type="search" name="q" aria-label="Search leads" placeholder="Name or id"><button type="submit">Search</button></form>
+  <p id="search-query"${attributes}>${received}</p>
+  ${results}
+</main>`;
+}
+
+/** Blank values are ignored: a lookup template whose variable was empty must not list every lead. */
+function searchMatches(lead: SeedLead, query: URLSearchParams): boolean {
+  const values = (name: string) => query.getAll(name).map((value) => value.trim()).filter(Boolean);
+  const name = `${lead.firstName} ${lead.lastName}`.toLowerCase();
+  return (
+    values('phone').some((phone) => samePhone(lead.phone, phone)) ||
+    values('email').some((email) => lead.email?.trim().toLowerCase() === email.toLowerCase()) ||
+    values('q').some((q) => name.includes(q.toLowerCase()) || lead.id.toLowerCase().includes(q.toLowerCase()))
+  );
+}
+
+/**
+ * Digits only, leading zeros dropped (a national trunk 0, an international 00), and one ending with the other, so
+ * +14155550132, 14155550132 and (415) 555-0132 are one number, as are +44 20 7946 0958 and 020 7946 0958. At
+ * least 7 digits must match, so that a stray digit does not match every lead.
+ */
+function samePhone(leadPhone: string | undefined, searched: string): boolean {
+  const digits = (value: string) => value.replace(/\D/g, '').replace(/^0+/, '');
+  const [a, b] = [digits(leadPhone ?? ''), digits(searched)];
+  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  return shorter.length >= 7 && longer.endsWith(shorter);
 }
 
 export function recordView(lead: SeedLead): SafeHtml {

@@ -80,7 +80,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
+    const { pathname: path, searchParams } = new URL(req.url ?? '/', 'http://sandbox.invalid');
 
     if (path === '/__sandbox' || path.startsWith('/__sandbox/')) {
       const raw = await readBodyOr413(req, res);
@@ -100,7 +100,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     // /other-crm/<fixture>/… serves the same fixture pages at a path no manifest pattern covers (admin-rule tests).
     if (path === '/crm' || path.startsWith('/crm/') || path.startsWith('/other-crm/')) {
-      send(res, handleCrm(method, path, store));
+      send(res, handleCrm(method, path, store, searchParams));
       return;
     }
     // Orbit CRM, the client-side-routed test CRM (spa-crm.ts); its API delays are its own, not `latencyMs`.

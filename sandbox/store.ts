@@ -28,7 +28,13 @@ export interface ContactRecord {
   id: string;
   org_id: string;
   crm_id: string;
+  /** Null for an e-mail-only web chat (an external chatroom, see external.ts): pages must not assume a phone. */
   phone_number: string | null;
+  /**
+   * Only external chatrooms' contacts have one (the provider API takes no e-mail); absent otherwise, also in
+   * data files written before it existed.
+   */
+  email?: string;
   first_name: string | null;
   last_name: string | null;
   /** Normalised to ISO-8601 whatever format the caller sent. */

@@ -37,6 +37,20 @@ export class SandboxControl {
   orbitSettings(settings: { recordDelayMs?: number; listDelayMs?: number; whileLoading?: 'clear' | 'keep' }): Promise<unknown> {
     return this.call('POST', 'spa-crm/settings', settings);
   }
+  /** Demo CRM search page ("Find in CRM" lookups): crmSearchUrl({ phone: '+14155550132' }), values URL-encoded. */
+  crmSearchUrl(params: Record<string, string>): string {
+    return `${this.crmBase}/crm/search?${new URLSearchParams(params)}`;
+  }
+  /**
+   * A chatroom the extension did not create ("a customer wrote in"): contact (crm_id `webchat-…`) and chatroom go
+   * straight into the sandbox's store, so counts and the request log stay untouched. Defaults: org_demo, Alice.
+   */
+  async addExternalChatroom(
+    input: { orgId?: string; firstName?: string; lastName?: string; phone?: string; email?: string; assignedUserId?: string } = {},
+  ): Promise<{ contactId: string; chatroomId: string; chatroomUrl: string }> {
+    const created = await this.call<{ contactId: string; chatroomId: string; chatroomPath: string }>('POST', 'external-chatrooms', input);
+    return { contactId: created.contactId, chatroomId: created.chatroomId, chatroomUrl: `${this.sandbox.url}${created.chatroomPath}` };
+  }
   /** As if deleted in the provider's dashboard (its chatrooms go too). */
   deleteContact(contactId: string): Promise<unknown> {
     return this.call('DELETE', `contacts/${encodeURIComponent(contactId)}`);
