@@ -13,6 +13,8 @@ import { z } from 'zod/mini';
  */
 
 const text = (max: number) => z.string().check(z.maxLength(max));
+/** At most this many extraFields per rule (lib/crm/rules/schema.ts), carried with a lead. */
+export const MAX_EXTRA_FIELDS = 10;
 const optionalText = (max: number) => z.optional(text(max));
 
 export const LeadSchema = z.object({
@@ -41,8 +43,40 @@ export const LeadSchema = z.object({
   ownerId: optionalText(128),
   /** The lead's status as the CRM shows it (e.g. "Qualified"), for the admin's stageMapping. */
   status: optionalText(256),
+  /** The name of the profile or rule that read the page (e.g. "Salesforce"): "which CRM" on the dashboard's card. */
+  profileLabel: optionalText(200),
+  /**
+   * More fields the rule reads for the dashboard's CRM card (its `extraFields`: company, deal value…), in the
+   * rule's order. Shown to agents only: never sent to the provider.
+   */
+  extra: z.optional(z.array(z.object({ label: text(100), value: text(1000) })).check(z.maxLength(MAX_EXTRA_FIELDS))),
 });
 export type Lead = z.infer<typeof LeadSchema>;
+
+/**
+ * The CRM card the chat dashboard shows next to a chatroom this product opened (lib/actions/crm-card.ts builds it
+ * from the lead at Chat): who the lead is in the CRM, and the exact CRM page the Chat was clicked on ("Open in
+ * CRM"). Kept with the mapping: in this browser's IndexedDB (direct mode) or the gateway's database (team mode,
+ * so a teammate's dashboard shows it too). Text only; `pageUrl` is http(s) only.
+ */
+export const CrmCardSchema = z.object({
+  crmId: text(256),
+  /** Which CRM: the profile or rule name (e.g. "Salesforce"). */
+  crmLabel: text(200),
+  pageUrl: optionalText(2048),
+  firstName: optionalText(256),
+  lastName: optionalText(256),
+  phone: optionalText(64),
+  email: optionalText(320),
+  ownerName: optionalText(256),
+  ownerEmail: optionalText(320),
+  status: optionalText(256),
+  extra: z.array(z.object({ label: text(100), value: text(1000) })).check(z.maxLength(MAX_EXTRA_FIELDS)),
+  /** Who last opened the chat from the CRM, and when (epoch ms). */
+  openedBy: z.optional(z.object({ email: optionalText(320), name: optionalText(256) })),
+  openedAt: z.number(),
+});
+export type CrmCard = z.infer<typeof CrmCardSchema>;
 
 export const ActionOutcomeSchema = z.union([
   z.object({
@@ -226,3 +260,43 @@ export type TeamStatus = z.infer<typeof TeamStatusSchema>;
 
 export const TeamActionResultSchema = z.object({ ok: z.boolean(), message: text(1000) });
 export type TeamActionResult = z.infer<typeof TeamActionResultSchema>;
+
+/**
+ * What the dashboard content script needs on the Saleschat dashboard: the rule that reads a chatroom page (the
+ * admin's dashboardRule, else the built-in Saleschat dashboard profile, its URL the chatroom pages), or none when
+ * the extension does not know the dashboard's chatroom pages; and whether the agent collapsed the card. No secrets.
+ */
+export const DashboardSetupSchema = z.object({
+  rule: z.optional(z.unknown()),
+  collapsed: z.boolean(),
+  problems: z.array(text(1000)),
+});
+export type DashboardSetup = z.infer<typeof DashboardSetupSchema>;
+
+/** Dashboard content script → background: the chatroom page the agent opened. */
+export const ChatroomRequestSchema = z.object({ chatroomId: z.string().check(z.minLength(1), z.maxLength(256)), pageUrl: optionalText(4096) });
+export type ChatroomRequest = z.infer<typeof ChatroomRequestSchema>;
+
+/**
+ * The background's answer for a chatroom page: its CRM card when the product opened the chat (this browser's
+ * mappings, or the gateway's in team mode), the "Find in CRM" buttons' labels, and why there is no card when it
+ * could not be fetched (e.g. the gateway is down: the agent is told, never a silently empty card).
+ */
+export const ChatroomViewSchema = z.object({
+  card: z.optional(CrmCardSchema),
+  lookups: z.array(text(60)),
+  problem: optionalText(1000),
+});
+export type ChatroomView = z.infer<typeof ChatroomViewSchema>;
+
+/** "Find in CRM": which lookup (its index in crmLookupUrlTemplates), with what the dashboard page shows. */
+export const FindInCrmRequestSchema = z.object({
+  chatroomId: z.string().check(z.minLength(1), z.maxLength(256)),
+  pageUrl: optionalText(4096),
+  lookup: z.number().check(z.int(), z.minimum(0), z.maximum(9)),
+  shown: LeadSchema,
+});
+export type FindInCrmRequest = z.infer<typeof FindInCrmRequestSchema>;
+
+export const CardStateSchema = z.object({ collapsed: z.boolean() });
+export type CardState = z.infer<typeof CardStateSchema>;

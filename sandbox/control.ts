@@ -68,6 +68,7 @@ const LeadSchema = z.strictObject({
   ownerEmail: z.string().optional(),
   ownerName: z.string().optional(),
   status: z.string().optional(),
+  company: z.string().optional(),
 });
 
 const LatencySchema = z.strictObject({ ms: z.int().min(0).max(600_000) });

@@ -134,6 +134,7 @@ export function recordView(lead: SeedLead): SafeHtml {
     fields.push(html`\n    <dt>Owner</dt><dd class="field-owner"${ownerAttr}>${lead.ownerName ?? lead.ownerEmail}</dd>`);
   }
   if (lead.status) fields.push(html`\n    <dt>Status</dt><dd class="field-status">${lead.status}</dd>`);
+  if (lead.company) fields.push(html`\n    <dt>Company</dt><dd class="field-company">${lead.company}</dd>`);
   return html`<main class="crm-record" data-record-type="lead" data-record-id="${lead.id}">
   <header class="record-header">
     <h1 class="record-name"><span class="first-name">${lead.firstName}</span> <span class="last-name">${lead.lastName}</span></h1>

@@ -29,6 +29,8 @@ export interface SeedLead {
   ownerName?: string;
   /** The lead status as the CRM shows it (e.g. "Qualified"), for the extension's stageMapping. */
   status?: string;
+  /** The lead's company: an extra field the demo profile reads for the dashboard's CRM card. */
+  company?: string;
 }
 
 /** A lead of Orbit CRM (/spa-crm, see spa-crm.ts), kept per tenant; ids are only unique within a tenant. */
@@ -81,6 +83,7 @@ export const demoSeed: SandboxSeed = {
       ownerEmail: 'alice@example.com',
       ownerName: 'Alice Agent',
       status: 'Qualified',
+      company: 'Analytical Engines Ltd',
     },
     {
       id: 'L-1002',

@@ -89,7 +89,7 @@ export class SandboxControl {
   counts(): Promise<Counts> {
     return this.call('GET', 'counts');
   }
-  async addLead(lead: { id: string; firstName: string; lastName: string; phone?: string; email?: string; ownerEmail?: string; ownerName?: string }) {
+  async addLead(lead: { id: string; firstName: string; lastName: string; phone?: string; email?: string; ownerEmail?: string; ownerName?: string; status?: string; company?: string }) {
     await this.call('POST', 'leads', lead);
     return lead;
   }

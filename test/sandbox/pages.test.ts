@@ -134,11 +134,13 @@ describe('demo CRM pages', () => {
     <dt>Email</dt><dd class="field-email">ada@example.com</dd>
     <dt>Owner</dt><dd class="field-owner" data-owner-email="alice@example.com">Alice Agent</dd>
     <dt>Status</dt><dd class="field-status">Qualified</dd>
+    <dt>Company</dt><dd class="field-company">Analytical Engines Ltd</dd>
   </dl>
 </main>`);
     const alan = await page('/crm/leads/L-1003');
     expect(alan.html).not.toContain('field-email');
     expect(alan.html).not.toContain('field-status');
+    expect(alan.html).not.toContain('field-company');
     expect(alan.html).toContain('<dd class="field-phone">415 555 0199</dd>');
   });
 

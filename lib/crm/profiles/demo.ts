@@ -21,6 +21,7 @@ export const demoProfile = {
     ownerName: { selector: '.field-owner' },
     status: { selector: '.field-status' },
   },
+  extraFields: { Company: { selector: '.field-company' } },
   anchor: { selector: '.quick-actions', position: 'append' },
   floating: false,
 } satisfies CrmRule & { id: string };

@@ -1,6 +1,6 @@
 import type { Lead } from '../../messaging';
 import type { LeadReading } from '../profile';
-import type { PageData } from './collect';
+import type { ExtraFieldSpec, PageData, SourceReading } from './collect';
 import type { FieldSource, RuleField } from './schema';
 
 /**
@@ -14,12 +14,13 @@ export interface ClassifySpec {
   origin: 'built-in' | 'rule';
   require: readonly ('name' | 'phone' | 'email')[];
   fields: Partial<Record<RuleField, FieldSource[]>>;
+  extraFields?: readonly ExtraFieldSpec[];
   /** {PROFILE}, {TENANT}, {ID}: see DEFAULT_CRM_ID_TEMPLATE in engine.ts. */
   crmIdTemplate: string;
 }
 
 /** LeadSchema's limits (lib/messages.ts): a longer value would get the whole lead refused by the background. */
-const LIMITS = { crmId: 256, name: 256, phone: 64, email: 320, phones: 10, url: 2048, ownerId: 128 } as const;
+const LIMITS = { crmId: 256, name: 256, phone: 64, email: 320, phones: 10, url: 2048, ownerId: 128, label: 200, extra: 1000 } as const;
 
 /**
  * The lead's identity from the rule's template. Built from the values as read, so the same record always
@@ -109,8 +110,17 @@ function* usableValues(
   problems: string[],
   invalid: (text: string) => string | undefined = () => undefined,
 ): Generator<{ value: string; label?: string; kind?: string }> {
-  const readings = data.fields[field] ?? [];
-  for (const [index, source] of (spec.fields[field] ?? []).entries()) {
+  yield* valuesRead(spec.fields[field] ?? [], data.fields[field] ?? [], problems, invalid);
+}
+
+/** usableValues for any list of sources and their readings (the card's extra fields have no RuleField). */
+function* valuesRead(
+  sources: readonly FieldSource[],
+  readings: readonly SourceReading[],
+  problems: string[],
+  invalid: (text: string) => string | undefined = () => undefined,
+): Generator<{ value: string; label?: string; kind?: string }> {
+  for (const [index, source] of sources.entries()) {
     const reading = readings[index];
     if (!reading || reading.values.length === 0) {
       problems.push(reading?.problem ?? `${describeSource(source)} not read`);
@@ -126,6 +136,18 @@ function* usableValues(
       yield { value: result.value, label: raw.label, kind: source.kind };
     }
   }
+}
+
+/** The card's extra fields the page shows (first usable value of each); a field not shown is left out. */
+function extraValues(spec: ClassifySpec, data: PageData): { label: string; value: string }[] {
+  const out: { label: string; value: string }[] = [];
+  for (const [index, { label, sources }] of (spec.extraFields ?? []).entries()) {
+    for (const { value } of valuesRead(sources, data.extra?.[index] ?? [], [])) {
+      out.push({ label, value: value.slice(0, LIMITS.extra) });
+      break;
+    }
+  }
+  return out;
 }
 
 function firstValue(spec: ClassifySpec, data: PageData, field: RuleField, invalid?: (text: string) => string | undefined): FieldResult {
@@ -208,6 +230,9 @@ export function classify(spec: ClassifySpec, data: PageData): LeadReading {
   if (ownerEmail.value) lead.ownerEmail = ownerEmail.value.slice(0, LIMITS.email);
   if (ownerId) lead.ownerId = ownerId;
   if (status) lead.status = status.slice(0, LIMITS.name);
+  lead.profileLabel = spec.name.slice(0, LIMITS.label);
+  const extra = extraValues(spec, data);
+  if (extra.length > 0) lead.extra = extra;
   if (!spec.fields.shownRecordId) return { lead };
   const shownId = firstValue(spec, data, 'shownRecordId').value;
   return { lead, shownIdMatches: shownId !== undefined && sameId(shownId, recordId.value) };

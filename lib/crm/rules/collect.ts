@@ -25,14 +25,23 @@ export interface PageData {
   host: string;
   href: string;
   fields: Partial<Record<RuleField, SourceReading[]>>;
+  /** The readings of each extra field, in the spec's order. */
+  extra?: SourceReading[][];
   /** The frame or scope the rule names is missing: nothing else was read. */
   problem?: string;
+}
+
+/** A field for the dashboard's CRM card: shown under `label`, never sent to the provider. */
+export interface ExtraFieldSpec {
+  label: string;
+  sources: FieldSource[];
 }
 
 export interface CollectSpec {
   frame?: string;
   scope: string[];
   fields: Partial<Record<RuleField, FieldSource[]>>;
+  extraFields?: readonly ExtraFieldSpec[];
 }
 
 const asList = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? [...value] : [value as T]);
@@ -74,13 +83,14 @@ export function resolveRoot(spec: Pick<CollectSpec, 'frame' | 'scope'>, doc: Doc
 export function collectPage(spec: CollectSpec, doc: Document, params: UrlParams, url: URL): PageData {
   const page = { params, host: url.hostname.toLowerCase(), href: url.href };
   const resolved = resolveRoot(spec, doc);
-  if ('problem' in resolved) return { ...page, fields: {}, problem: resolved.problem };
+  if ('problem' in resolved) return { ...page, fields: {}, extra: [], problem: resolved.problem };
   const fields: PageData['fields'] = {};
   for (const [field, sources] of Object.entries(spec.fields) as [RuleField, FieldSource[]][]) {
     const many = field === 'phones';
     fields[field] = sources.map((source) => readSource(resolved.root, source, params, many));
   }
-  return { ...page, fields };
+  const extra = (spec.extraFields ?? []).map(({ sources }) => sources.map((source) => readSource(resolved.root, source, params, false)));
+  return { ...page, fields, extra };
 }
 
 function readSource(root: ParentNode, source: FieldSource, params: UrlParams, many: boolean): SourceReading {

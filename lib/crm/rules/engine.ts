@@ -1,8 +1,9 @@
 import type { AnchorPlacement, CrmProfile, LeadReading } from '../profile';
 import { classify } from './classify';
-import { collectPage, findAnchorIn, resolveRoot } from './collect';
+import { collectPage, type ExtraFieldSpec, findAnchorIn, resolveRoot } from './collect';
 import { RULE_FIELDS, type RuleField } from './fields';
 import type { AnchorTarget, CrmRule, FieldSource } from './schema';
+import { MAX_EXTRA_FIELDS } from './fields';
 import { compileUrlPattern, type UrlMatcher, type UrlParams } from './url-pattern';
 
 /**
@@ -25,6 +26,8 @@ export interface NormalisedRule {
   scope: string[];
   require: ('name' | 'phone' | 'email')[];
   fields: Partial<Record<RuleField, FieldSource[]>>;
+  /** The card's extra fields (extraFields), label and sources, in the rule's order. */
+  extraFields: ExtraFieldSpec[];
   anchor: AnchorTarget[];
   floating: boolean;
   crmIdTemplate: string;
@@ -61,6 +64,17 @@ function normaliseSource(value: unknown): FieldSource | undefined {
   if (labels.length > 0) return { label: labels, ...extras };
   if (str(value.url, 40)) return { url: value.url as string, ...extras };
   return undefined;
+}
+
+/** Labels with at least one usable source, at most MAX_EXTRA_FIELDS (the lead carries no more). */
+function normaliseExtraFields(value: unknown): ExtraFieldSpec[] {
+  if (!isRecord(value)) return [];
+  const out: ExtraFieldSpec[] = [];
+  for (const [label, spec] of Object.entries(value)) {
+    const sources = list(spec).map(normaliseSource).filter((s): s is FieldSource => s !== undefined);
+    if (label.length > 0 && label.length <= 100 && sources.length > 0) out.push({ label, sources });
+  }
+  return out.slice(0, MAX_EXTRA_FIELDS);
 }
 
 function normaliseAnchor(value: unknown): AnchorTarget | undefined {
@@ -109,6 +123,7 @@ export function compileRule(input: CrmRule | unknown, origin: 'built-in' | 'rule
       if (sources.length > 0) fields[field] = sources;
     }
     fields.recordId ??= [{ url: 'id' }];
+    const extraFields = normaliseExtraFields(input.extraFields);
 
     const rule: NormalisedRule = {
       id: ruleId(input, origin),
@@ -118,6 +133,7 @@ export function compileRule(input: CrmRule | unknown, origin: 'built-in' | 'rule
       scope: strings(input.scope),
       require: list(input.require).filter((r): r is 'name' | 'phone' | 'email' => r === 'name' || r === 'phone' || r === 'email'),
       fields,
+      extraFields,
       anchor: list(input.anchor).map(normaliseAnchor).filter((a): a is AnchorTarget => a !== undefined),
       floating: input.floating !== false,
       crmIdTemplate: str(input.crmIdTemplate, 200)?.includes('{ID}') ? (input.crmIdTemplate as string) : DEFAULT_CRM_ID_TEMPLATE,

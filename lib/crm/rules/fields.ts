@@ -14,3 +14,6 @@ export const RULE_FIELDS = [
   'status',
 ] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];
+
+/** At most this many extraFields per rule (LeadSchema.extra's limit, lib/messages.ts). */
+export const MAX_EXTRA_FIELDS = 10;

@@ -109,6 +109,12 @@ export const CrmRuleSchema = z.strictObject({
     ),
     status: FieldSchema.optional().describe('The lead status as the CRM shows it (e.g. "Qualified"), mapped to a Saleschat stage by stageMapping'),
   }),
+  extraFields: z
+    .record(z.string().min(1).max(100), FieldSchema)
+    .optional()
+    .describe(
+      'More fields for the CRM card in the chat dashboard, label → source, e.g. { "Company": { "label": "Company" } }; at most 10, in this order. Shown to agents, never sent to Saleschat',
+    ),
   crmIdTemplate: z
     .string()
     .min(4)

@@ -94,6 +94,7 @@ describe('classify (pure: no DOM)', () => {
     expect(reading).toEqual({
       lead: {
         profileId: 'rule:acme',
+        profileLabel: 'Acme',
         crmId: 'rule:acme:crm.acme.test:42',
         recordId: '42',
         pageUrl: 'https://crm.acme.test/leads/42',
@@ -138,7 +139,7 @@ describe('the engine on a DOM', () => {
       <dl><dt>First name:</dt><dd>Ada</dd></dl><table><tr><th>Mobile *</th><td>+44 20 7946 0000</td></tr></table>
       <label for="m">E-mail</label><input id="m" value="ada@example.com"><span class="x"> Lovelace </span>`);
     expect(profile.readLead(doc, url)).toEqual({
-      lead: { profileId: 'rule:acme', crmId: 'rule:acme:crm.acme.test:42', recordId: '42', pageUrl: url.href, firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0000', phones: [{ number: '+44 20 7946 0000', label: 'Mobile' }], email: 'ada@example.com' },
+      lead: { profileId: 'rule:acme', profileLabel: 'Acme', crmId: 'rule:acme:crm.acme.test:42', recordId: '42', pageUrl: url.href, firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0000', phones: [{ number: '+44 20 7946 0000', label: 'Mobile' }], email: 'ada@example.com' },
     });
     expect(profile.findAnchor(doc)).toMatchObject({ position: 'after' });
     expect(profile.findAnchor(doc)?.element.tagName).toBe('BUTTON');

@@ -19,6 +19,7 @@ const EXPECTED: Record<string, Expected> = {
   'salesforce/lead.html': {
     lead: {
       profileId: 'salesforce',
+      profileLabel: 'Salesforce',
       crmId: 'salesforce:acme.lightning.force.com:00Q5e00000AbCdEFGH',
       recordId: '00Q5e00000AbCdEFGH',
       firstName: 'Jon',
@@ -36,6 +37,7 @@ const EXPECTED: Record<string, Expected> = {
   'salesforce/contact-mobile.html': {
     lead: {
       profileId: 'salesforce',
+      profileLabel: 'Salesforce',
       crmId: 'salesforce:acme.lightning.force.com:0035e00000XyZ12AAB',
       recordId: '0035e00000XyZ12AAB',
       firstName: 'Rose',
@@ -56,6 +58,7 @@ const EXPECTED: Record<string, Expected> = {
   'hubspot/contact-record.html': {
     lead: {
       profileId: 'hubspot',
+      profileLabel: 'HubSpot',
       crmId: 'hubspot:4151234:51234567',
       recordId: '51234567',
       firstName: 'Maria',
@@ -70,6 +73,7 @@ const EXPECTED: Record<string, Expected> = {
   'hubspot/contact-eu-mobile.html': {
     lead: {
       profileId: 'hubspot',
+      profileLabel: 'HubSpot',
       crmId: 'hubspot:26012345:98765',
       recordId: '98765',
       firstName: 'Lukas',
@@ -88,6 +92,7 @@ const EXPECTED: Record<string, Expected> = {
   'zoho/lead.html': {
     lead: {
       profileId: 'zoho',
+      profileLabel: 'Zoho CRM',
       crmId: 'zoho:crm.zoho.com:4876876000000123456',
       recordId: '4876876000000123456',
       firstName: 'Christopher',
@@ -106,6 +111,7 @@ const EXPECTED: Record<string, Expected> = {
   'zoho/contact-eu-labels.html': {
     lead: {
       profileId: 'zoho',
+      profileLabel: 'Zoho CRM',
       crmId: 'zoho:crm.zoho.eu:52000000098765',
       recordId: '52000000098765',
       firstName: 'Kris',
@@ -120,6 +126,7 @@ const EXPECTED: Record<string, Expected> = {
   'pipedrive/person.html': {
     lead: {
       profileId: 'pipedrive',
+      profileLabel: 'Pipedrive',
       crmId: 'pipedrive:acme.pipedrive.com:1234',
       recordId: '1234',
       firstName: 'Tiina',
@@ -137,6 +144,7 @@ const EXPECTED: Record<string, Expected> = {
   'pipedrive/person-plain.html': {
     lead: {
       profileId: 'pipedrive',
+      profileLabel: 'Pipedrive',
       crmId: 'pipedrive:sales-team.pipedrive.com:77',
       recordId: '77',
       firstName: 'Omar',
@@ -151,6 +159,7 @@ const EXPECTED: Record<string, Expected> = {
   'dynamics/lead-form.html': {
     lead: {
       profileId: 'dynamics',
+      profileLabel: 'Dynamics 365',
       crmId: 'dynamics:contoso.crm4.dynamics.com:7d2b9f2e-3a51-ee11-be6f-000d3a3a1b2c',
       recordId: '7d2b9f2e-3a51-ee11-be6f-000d3a3a1b2c',
       firstName: 'Nancy',
@@ -167,6 +176,7 @@ const EXPECTED: Record<string, Expected> = {
   'dynamics/contact-form.html': {
     lead: {
       profileId: 'dynamics',
+      profileLabel: 'Dynamics 365',
       crmId: 'dynamics:contoso.crm.dynamics.com:8a0c3c1e-0000-0000-0000-000000000001',
       recordId: '8a0c3c1e-0000-0000-0000-000000000001',
       firstName: 'Yvonne',
@@ -180,6 +190,7 @@ const EXPECTED: Record<string, Expected> = {
   'freshsales/contact.html': {
     lead: {
       profileId: 'freshsales',
+      profileLabel: 'Freshsales',
       crmId: 'freshsales:acme.myfreshworks.com:16001234567',
       recordId: '16001234567',
       firstName: 'Jane',
@@ -197,6 +208,7 @@ const EXPECTED: Record<string, Expected> = {
   'freshsales/classic-lead.html': {
     lead: {
       profileId: 'freshsales',
+      profileLabel: 'Freshsales',
       crmId: 'freshsales:acme.freshsales.io:5001234',
       recordId: '5001234',
       firstName: 'Sam',
