@@ -7,6 +7,7 @@ import type { Lead } from '../../lib/messages';
 import type { AssignResult } from '../../lib/provider/responses';
 import { rememberSecret } from '../../lib/redact';
 import type { ProviderApi } from '../../lib/actions/context';
+import { keepCard } from './card';
 import { contactKey, findAssignee, findChatroomId, findContact, recordAssignment } from './contact-rows';
 import { type ContactSync, resolveContact, sendUpdate, settleStage, startStage } from './contact-sync';
 import { type ContactRun, ContactStillThere, ensureContact } from './ensure-contact';
@@ -78,6 +79,8 @@ async function runChat(request: ChatRequest, assignTo: string | undefined): Prom
   await settleStage(run, contact, stage, assigned.recreated);
   const chatroomId = assigned.result.chatroomId ?? (await findChatroomId(deps.db, key.orgId, assigned.contactId));
   await recordDone(request, target, { ...assigned, chatroomId });
+  // The chat is open: the dashboard's card comes after, and never fails it (keepCard logs its own failure).
+  await keepCard(deps, { lead, key, contactId: assigned.contactId, opener: request.requester });
   deps.log?.({ event: 'chat.done', crmId: key.crmId, contactId: assigned.contactId, created: contact.created });
   const created = contact.created || assigned.recreated;
   return describeDone(request, { target, agents, chatroomId, contactId: assigned.contactId, created, previous: assigned.result.previousAssignedUserId, sync: contact });

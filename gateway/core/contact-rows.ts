@@ -1,4 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { CrmCard } from '../../lib/messages';
 import { contactChatroom, contactChatroomAssignedTo, contacts, type FieldsSent, type StoredEarlierContact } from '../db/schema';
 import type { GatewayDb } from './types';
 
@@ -192,6 +193,40 @@ function asCurrent(earlier: StoredEarlierContact, key: ContactKey) {
     providerCrmId: earlier.providerCrmId === key.crmId ? null : earlier.providerCrmId,
     fieldsSent: earlier.fieldsSent ?? { phone_number: earlier.phone_number },
   };
+}
+
+/**
+ * The lead's CRM card after a Chat on `contactId`: overwrites the last one (the last opener wins), only while the
+ * row still names that contact (another request may have moved the lead to another number meanwhile).
+ */
+export async function recordCard(db: GatewayDb, key: ContactKey, contactId: string, card: CrmCard, now: Date): Promise<void> {
+  await db
+    .update(contacts)
+    .set({ crmCard: card, updatedAt: now })
+    .where(and(rowIs(key), eq(contacts.state, 'created'), eq(contacts.providerContactId, contactId)));
+}
+
+/**
+ * The stored card of the lead whose contact has this chatroom, in this org: the lead's current contact, or one of
+ * its earlier contacts (a chatroom from before its phone changed, still the same lead). Undefined when the team
+ * never opened the chatroom or no Chat stored a card for the lead yet. Unchecked: the caller validates it.
+ */
+export async function findCardOfChatroom(db: GatewayDb, orgId: string, chatroomId: string): Promise<unknown> {
+  const [room] = await db
+    .select({ contactId: contactChatroom.providerContactId })
+    .from(contactChatroom)
+    .where(and(eq(contactChatroom.orgId, orgId), eq(contactChatroom.chatroomId, chatroomId)))
+    .orderBy(desc(contactChatroom.updatedAt))
+    .limit(1);
+  if (!room) return undefined;
+  const [current] = await db
+    .select({ card: contacts.crmCard })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.providerContactId, room.contactId)));
+  if (current) return current.card ?? undefined;
+  const earlier = sql`${contacts.earlierContacts} @> ${JSON.stringify([{ providerContactId: room.contactId }])}::jsonb`;
+  const [lead] = await db.select({ card: contacts.crmCard }).from(contacts).where(and(eq(contacts.orgId, orgId), earlier)).limit(1);
+  return lead?.card ?? undefined;
 }
 
 /** What a Chat learnt Saleschat now holds for a contact: merged into fields_sent, or a first record of it. */

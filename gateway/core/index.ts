@@ -1,4 +1,5 @@
 /** The team gateway's business core: what the HTTP routes and the CLI call. No HTTP in here. */
+export { chatroomCard } from './card';
 export { chat } from './chat';
 export { login } from './login';
 export { type JournalResumeReport, resumeJournal } from './journal';

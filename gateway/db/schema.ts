@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { EarlierContact, FieldsSent } from '../../lib/actions/contact-sync';
+import type { CrmCard } from '../../lib/messages';
 
 /**
  * The gateway's tables as drizzle sees them. The SQL in ./migrations is what creates them; this file must say
@@ -58,12 +59,15 @@ export const contacts = pgTable(
     providerCrmId: text('provider_crm_id'),
     /** The lead's other contacts (its earlier phone numbers), to switch back to. */
     earlierContacts: jsonb('earlier_contacts').$type<StoredEarlierContact[]>().notNull().default([]),
+    /** The dashboard's CRM card of the lead, as its last Chat saw it (0004_crm_card.sql); null before one. */
+    crmCard: jsonb('crm_card').$type<CrmCard>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (table) => [
     primaryKey({ columns: [table.orgId, table.crmNamespace, table.crmId] }),
     uniqueIndex('contacts_provider_contact_id_key').on(table.orgId, table.providerContactId).where(sql`provider_contact_id IS NOT NULL`),
+    index('contacts_earlier_contacts').using('gin', table.earlierContacts.op('jsonb_path_ops')),
   ],
 );
 
@@ -75,7 +79,7 @@ export const contactChatroom = pgTable(
     chatroomId: text('chatroom_id').notNull(),
     updatedAt: updatedAt(),
   },
-  (table) => [primaryKey({ columns: [table.orgId, table.providerContactId] })],
+  (table) => [primaryKey({ columns: [table.orgId, table.providerContactId] }), index('contact_chatroom_chatroom_id').on(table.orgId, table.chatroomId)],
 );
 
 export const contactChatroomAssignedTo = pgTable(

@@ -3,8 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { rateLimiter } from 'hono-rate-limiter';
-import { type AuthError, ChatRequestSchema, type HealthResponse, LoginRequestSchema, type MeResponse } from '../../lib/team/api';
-import { chat, login, teamRules, whoIs } from '../core';
+import { type AuthError, type CardResponse, ChatRequestSchema, type HealthResponse, LoginRequestSchema, type MeResponse } from '../../lib/team/api';
+import { chat, chatroomCard, login, teamRules, whoIs } from '../core';
 import type { CoreDeps, SignedInAgent } from '../core/types';
 import type { IdentityProvider } from './identity';
 import type { Logger } from './log';
@@ -31,6 +31,9 @@ type Env = { Variables: { agent: SignedInAgent } };
 
 /** The largest body any route takes: a lead is at most a few KB (lib/messages.ts LeadSchema). */
 const MAX_BODY_BYTES = 32 * 1024;
+
+/** A chatroom id as the Chat answer carries it (ChatResponseSchema in lib/team/api.ts). */
+const MAX_CHATROOM_ID = 256;
 
 /**
  * The gateway's HTTP surface. Routes are wiring: validation with the shared zod schemas (lib/team/api.ts),
@@ -92,6 +95,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
     if (result.ok) return c.json(result);
     const { httpStatus, ...failure } = result;
     return c.json(failure, httpStatus);
+  });
+
+  // The dashboard's CRM card of a chatroom the team opened (any member may read it); the rate limit is /v1's.
+  app.get('/v1/chatrooms/:chatroomId/card', async (c) => {
+    const chatroomId = c.req.param('chatroomId');
+    if (chatroomId.length > MAX_CHATROOM_ID) return c.json({ error: 'bad-request', message: `Not a chatroom id: over ${MAX_CHATROOM_ID} characters.` }, 400);
+    const answer = await chatroomCard(deps.core, c.get('agent'), chatroomId);
+    if (answer === 'not-a-member') return c.json(notAMember(c.get('agent')), 403);
+    return c.json(answer satisfies CardResponse);
   });
 
   app.notFound((c) => c.json({ error: 'not-found', message: `No route ${c.req.method} ${c.req.path}.` }, 404));

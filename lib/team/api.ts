@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { LeadSchema } from '../messages';
+import { CrmCardSchema, LeadSchema } from '../messages';
 
 /**
  * The team gateway's HTTP API (gateway/http/app.ts), shared by both ends: the gateway validates what the
@@ -47,6 +47,14 @@ export type ChatResponse = z.infer<typeof ChatResponseSchema>;
 
 export const LoginResponseSchema = z.union([z.object({ ok: z.literal(true), url: text(4096), expiresAt: z.number() }), Failure]);
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+
+/**
+ * GET /v1/chatrooms/{chatroomId}/card: the CRM card of a chatroom the team opened from the CRM (any member may
+ * read it: the dashboard shows it for chats a teammate started), or `found: false` for a chatroom the product did
+ * not open.
+ */
+export const CardResponseSchema = z.union([z.object({ found: z.literal(true), card: CrmCardSchema }), z.object({ found: z.literal(false) })]);
+export type CardResponse = z.infer<typeof CardResponseSchema>;
 
 export const TeamRulesSchema = z.object({
   orgId: text(256),

@@ -1,6 +1,11 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeUser, upsertUsers } from '../../gateway/core';
 import { CHROME_EXTENSION_ID } from '../../lib/extension-ids';
+import { CardResponseSchema, type SessionTokens } from '../../lib/team/api';
+import { fetchTeamCard } from '../../lib/team/card';
+import { gatewayClient } from '../../lib/team/gateway-client';
+import { memorySessions } from '../unit/team/memory-sessions';
 import { signInWithPassword } from '../sandbox/oidc-flow';
 import { AGENTS, api, counts, demoLead, type Harness, PROVIDER_TOKEN, pkce, redeem, registerClient, resetCounts, signIn, startHarness } from './harness';
 
@@ -13,7 +18,7 @@ import { AGENTS, api, counts, demoLead, type Harness, PROVIDER_TOKEN, pkce, rede
 let clockOffsetMs = 0;
 let harness: Harness;
 let alice: { idToken: string; refreshToken?: string };
-let bob: { idToken: string };
+let bob: SessionTokens;
 
 beforeAll(async () => {
   harness = await startHarness({ now: () => Date.now() + clockOffsetMs });
@@ -142,6 +147,73 @@ describe('tokens the gateway refuses (401)', () => {
     const answer = await api(url(), '/v1/me', tokens.idToken);
     expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     expect(answer.body.message).toContain('aud');
+  });
+});
+
+describe('the CRM card of a chatroom (GET /v1/chatrooms/:chatroomId/card)', () => {
+  const cardPath = (chatroomId: string) => `/v1/chatrooms/${encodeURIComponent(chatroomId)}/card`;
+  /** The extension's side: lib/team/card.ts through the real gateway client, signed in as bob. */
+  const bobsClient = () => gatewayClient(url(), memorySessions({ gatewayUrl: url(), ...bob }));
+  const lead = () => ({
+    ...demoLead({ pageUrl: 'https://crm.example.com/leads/7?tab=overview', email: 'gwen@example.com', ownerName: 'Alice Agent', ownerEmail: 'alice@example.com' }),
+    profileLabel: 'Demo CRM',
+    extra: [{ label: 'Company', value: 'Gateway Ltd' }],
+  });
+
+  it("bob reads the card of alice's Chat; his own Chat on the lead makes him its opener", async () => {
+    const read = lead();
+    const before = Date.now();
+    const opened = await api(url(), '/v1/chat', alice.idToken, { lead: read });
+    expect(opened).toMatchObject({ status: 200, body: { ok: true } });
+    const chatroomId = opened.body.chatroomId as string;
+
+    const answer = await api(url(), cardPath(chatroomId), bob.idToken);
+    expect(answer.status).toBe(200);
+    const card = {
+      crmId: read.crmId,
+      crmLabel: 'Demo CRM',
+      pageUrl: 'https://crm.example.com/leads/7?tab=overview',
+      firstName: 'Gwen',
+      lastName: 'Gateway',
+      phone: '+14155550100',
+      email: 'gwen@example.com',
+      ownerName: 'Alice Agent',
+      ownerEmail: 'alice@example.com',
+      extra: [{ label: 'Company', value: 'Gateway Ltd' }],
+      openedBy: { email: 'alice@example.com', name: 'Alice Agent' },
+      openedAt: expect.any(Number),
+    };
+    expect(CardResponseSchema.parse(answer.body)).toEqual({ found: true, card });
+    const openedAt = (answer.body.card as { openedAt: number }).openedAt;
+    expect(openedAt).toBeGreaterThanOrEqual(before);
+    expect(await fetchTeamCard(bobsClient(), chatroomId)).toEqual(answer.body);
+
+    expect(await api(url(), '/v1/chat', bob.idToken, { lead: read })).toMatchObject({ status: 200, body: { ok: true, chatroomId } });
+    const after = await fetchTeamCard(bobsClient(), chatroomId);
+    expect(after).toEqual({ found: true, card: { ...card, openedBy: { email: 'bob@example.com', name: 'Bob Agent' } } });
+    expect(after.found && after.card.openedAt).toBeGreaterThanOrEqual(openedAt);
+  });
+
+  it('found: false for a chatroom the team did not open', async () => {
+    expect(await api(url(), cardPath('r_never_opened'), alice.idToken)).toEqual(expect.objectContaining({ status: 200, body: { found: false } }));
+    expect(await fetchTeamCard(bobsClient(), 'r/../never?opened')).toEqual({ found: false });
+  });
+
+  it('the chatroom id is checked: at most 256 characters', async () => {
+    expect(await api(url(), cardPath('r'.repeat(256)), alice.idToken)).toMatchObject({ status: 200, body: { found: false } });
+    expect(await api(url(), cardPath('r'.repeat(257)), alice.idToken)).toMatchObject({ status: 400, body: { error: 'bad-request' } });
+  });
+
+  it('signed in only, as a member of the team', async () => {
+    expect(await api(url(), cardPath('r_1'), undefined)).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    await removeUser(harness.gateway.database.db, 'bob@example.com');
+    try {
+      const refused = { error: 'not-a-member', message: 'bob@example.com is not a member of this team at the gateway. Ask your administrator to add you.' };
+      expect(await api(url(), cardPath('r_1'), bob.idToken)).toMatchObject({ status: 403, body: refused });
+      await expect(fetchTeamCard(bobsClient(), 'r_1')).rejects.toThrow(`The team gateway answered 403: ${refused.message}`);
+    } finally {
+      await upsertUsers(harness.gateway.database.db, [AGENTS[1] as (typeof AGENTS)[number]]);
+    }
   });
 });
 

@@ -37,7 +37,7 @@ async function expectVersionOneDataKept(target: MigrationTarget): Promise<void> 
     { email: 'alice@example.com', provider_user_id: 'u_alice', name: 'Alice Agent', role: 'manager' },
   ]);
   expect(
-    await query(target, 'SELECT crm_namespace, crm_id, provider_contact_id, state, fields_sent, page_url, provider_crm_id, earlier_contacts FROM contacts'),
+    await query(target, 'SELECT crm_namespace, crm_id, provider_contact_id, state, fields_sent, page_url, provider_crm_id, earlier_contacts, crm_card FROM contacts'),
   ).toEqual([
     {
       crm_namespace: 'demo:acme',
@@ -49,6 +49,8 @@ async function expectVersionOneDataKept(target: MigrationTarget): Promise<void> 
       // 0003: the contact's crm_id is the lead's identity, and it has had no other contact.
       provider_crm_id: null,
       earlier_contacts: [],
+      // 0004: no Chat has stored the lead's CRM card yet.
+      crm_card: null,
     },
   ]);
   // A journal row of version 1 is kept, and 0003's new step is accepted.
@@ -123,6 +125,28 @@ function drizzlePrimaryKeys(): Record<string, string[]> {
   return keys;
 }
 
+/**
+ * The indexes the migrations create beside constraints (a primary key's or a UNIQUE column's index is the
+ * constraint's), with their table, so an index missing from either side shows.
+ */
+async function indexes(target: MigrationTarget): Promise<string[]> {
+  const rows = await query<{ tablename: string; indexname: string }>(
+    target,
+    `SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
+     AND indexname NOT IN (SELECT conname FROM pg_constraint)`,
+  );
+  return rows.map((row) => `${row.tablename}.${row.indexname}`).sort();
+}
+
+function drizzleIndexes(): string[] {
+  return (Object.values(schema) as PgTable[])
+    .flatMap((table) => {
+      const config = getTableConfig(table);
+      return config.indexes.map((index) => `${config.name}.${index.config.name}`);
+    })
+    .sort();
+}
+
 describe('migrations on PGlite', () => {
   let db: PGlite;
   beforeAll(async () => {
@@ -136,9 +160,9 @@ describe('migrations on PGlite', () => {
   });
 
   it('migrates an empty database to the latest version, then finds nothing to do', async () => {
-    expect(await migrate(db)).toEqual({ applied: [1, 2, 3], version: LATEST });
-    expect(LATEST).toBe(3);
-    expect(await appliedVersions(db)).toEqual([1, 2, 3]);
+    expect(await migrate(db)).toEqual({ applied: [1, 2, 3, 4], version: LATEST });
+    expect(LATEST).toBe(4);
+    expect(await appliedVersions(db)).toEqual([1, 2, 3, 4]);
     expect(await migrate(db)).toEqual({ applied: [], version: LATEST });
   });
 
@@ -147,7 +171,7 @@ describe('migrations on PGlite', () => {
     await expect(query(db, 'SELECT page_url FROM contacts')).rejects.toThrow(/page_url/);
     await writeVersionOneData(db);
 
-    expect(await migrate(db)).toEqual({ applied: [2, 3], version: 3 });
+    expect(await migrate(db)).toEqual({ applied: [2, 3, 4], version: 4 });
     await expectVersionOneDataKept(db);
   });
 
@@ -162,15 +186,27 @@ describe('migrations on PGlite', () => {
   it('refuses a database a newer gateway migrated', async () => {
     await migrate(db);
     await query(db, "INSERT INTO schema_migrations (version, name) VALUES (99, 'from_the_future')");
-    await expect(migrate(db)).rejects.toThrow('schema version 99, newer than this gateway knows (3)');
+    await expect(migrate(db)).rejects.toThrow('schema version 99, newer than this gateway knows (4)');
   });
 
   it('matches the drizzle schema (gateway/db/schema.ts) column by column', async () => {
     await migrate(db);
     expect(await databaseColumns(db)).toEqual(drizzleColumns());
     expect(await primaryKeys(db)).toEqual(drizzlePrimaryKeys());
+    expect(await indexes(db)).toEqual(drizzleIndexes());
   });
 });
+
+/**
+ * A pool for the test's own queries. pool.end() resolves before its connections have closed, so the server's stop in
+ * afterAll can still reach one ("terminating connection due to administrator command"): expected, not a failure,
+ * and without a listener the pool would throw it as an uncaught error.
+ */
+function testPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url });
+  pool.on('error', () => undefined);
+  return pool;
+}
 
 describeWithPostgres('migrations on a real PostgreSQL', () => {
   let server: TestPostgres;
@@ -184,16 +220,17 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
 
   async function freshPool(): Promise<pg.Pool> {
     databases += 1;
-    return new pg.Pool({ connectionString: await server.createDatabase(`migrations_${databases}`) });
+    return testPool(await server.createDatabase(`migrations_${databases}`));
   }
 
   it('migrates an empty database to the latest version, and the drizzle schema matches it', async () => {
     const pool = await freshPool();
     try {
-      expect(await migrate(pool)).toEqual({ applied: [1, 2, 3], version: LATEST });
+      expect(await migrate(pool)).toEqual({ applied: [1, 2, 3, 4], version: LATEST });
       expect(await migrate(pool)).toEqual({ applied: [], version: LATEST });
       expect(await databaseColumns(pool)).toEqual(drizzleColumns());
       expect(await primaryKeys(pool)).toEqual(drizzlePrimaryKeys());
+      expect(await indexes(pool)).toEqual(drizzleIndexes());
     } finally {
       await pool.end();
     }
@@ -204,7 +241,7 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
     try {
       await migrate(pool, { to: 1 });
       await writeVersionOneData(pool);
-      expect(await migrate(pool)).toEqual({ applied: [2, 3], version: 3 });
+      expect(await migrate(pool)).toEqual({ applied: [2, 3, 4], version: 4 });
       await expectVersionOneDataKept(pool);
     } finally {
       await pool.end();
@@ -218,11 +255,11 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
     const opened = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: url, poolSize: 2 })));
     try {
       const applied = opened.map((database) => database.migrations.applied);
-      expect(applied.flat().sort()).toEqual([1, 2, 3]);
-      expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2, 3]]);
-      expect(opened.map((database) => database.migrations.version)).toEqual([3, 3, 3]);
-      const pool = new pg.Pool({ connectionString: url });
-      expect(await appliedVersions(pool)).toEqual([1, 2, 3]);
+      expect(applied.flat().sort()).toEqual([1, 2, 3, 4]);
+      expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2, 3, 4]]);
+      expect(opened.map((database) => database.migrations.version)).toEqual([4, 4, 4]);
+      const pool = testPool(url);
+      expect(await appliedVersions(pool)).toEqual([1, 2, 3, 4]);
       await pool.end();
     } finally {
       await Promise.all(opened.map((database) => database.close()));
