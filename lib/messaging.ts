@@ -1,6 +1,11 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
 import type {
   ActionOutcome,
+  CardState,
+  ChatroomRequest,
+  ChatroomView,
+  DashboardSetup,
+  FindInCrmRequest,
   ConnectionReport,
   DetectionStatus,
   Lead,
@@ -52,6 +57,16 @@ export interface ProtocolMap {
   teamSignIn(): TeamActionResult;
   /** Popup or options page → background: forget this browser's team sign-in (revoked at the IdP). */
   teamSignOut(): TeamActionResult;
+  /** Dashboard content script → background: the rule that reads chatroom pages, and the card's state. */
+  getDashboardSetup(request: { pageUrl?: string }): DashboardSetup;
+  /** Dashboard content script → background: the agent opened this chatroom: its CRM card (and the screen pop). */
+  chatroomOpened(request: ChatroomRequest): ChatroomView;
+  /** Dashboard content script → background: "Open in CRM", the CRM page the chat was opened from. */
+  openCrmRecord(request: ChatroomRequest): ActionOutcome;
+  /** Dashboard content script → background: "Find in CRM" with a lookup URL template. */
+  findInCrm(request: FindInCrmRequest): ActionOutcome;
+  /** Dashboard content script → background: remember whether the agent collapsed the card. */
+  saveCardState(request: CardState): CardState;
 }
 
 export type MessageName = keyof ProtocolMap;
@@ -68,8 +83,9 @@ export type * from './messages';
  * - `content-script`: this extension's content script in a tab's top frame, on any page.
  * - `crm-page`: the same, on a page that an active CRM profile or admin rule claims, judged by what the tab
  *   shows now (not the address its document was loaded with: CRMs change it without reloading).
+ * - `dashboard-page`: the same, on a page of the Saleschat dashboard this browser is configured for.
  */
-export type SenderKind = 'extension-page' | 'content-script' | 'crm-page';
+export type SenderKind = 'extension-page' | 'content-script' | 'crm-page' | 'dashboard-page';
 
 export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   openChat: ['crm-page'],
@@ -86,6 +102,11 @@ export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   getTeamStatus: ['extension-page'],
   teamSignIn: ['extension-page'],
   teamSignOut: ['extension-page'],
+  getDashboardSetup: ['dashboard-page'],
+  chatroomOpened: ['dashboard-page'],
+  openCrmRecord: ['dashboard-page'],
+  findInCrm: ['dashboard-page'],
+  saveCardState: ['dashboard-page'],
 };
 
 /** The parts of runtime.MessageSender the checks read (the same in Chrome and Firefox). */

@@ -6,12 +6,13 @@ import {
   requireAgent,
   requireProviderConfig,
 } from '../config/resolve';
-import type { AgentEntry } from '../config/schema';
+import { type AgentEntry, CONFIG_DEFAULTS } from '../config/schema';
 import type { ActionOutcome, Lead } from '../messaging';
 import { ProviderError } from '../provider/errors';
 import { SingleFlight } from '../single-flight';
 import type { ChatJournalRow, ContactRow } from '../store/db';
 import { lookUpContactId } from './contact-lookup';
+import { cardFromLead } from './crm-card';
 import type { AssignResult } from '../provider/responses';
 import type { ActionContext, ProviderApi } from './context';
 import { describeUser, leadHolder } from './lead-owner';
@@ -186,7 +187,8 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
 
   const { contactId, assigned } = chatted;
   const chatroomId = assigned.chatroomId ?? (await ctx.store.findChatroomId(orgId, contactId));
-  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now(), chatted.sent);
+  const card = cardFromLead(lead, me, ctx.now(), values.defaultCountry ?? CONFIG_DEFAULTS.defaultCountry);
+  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now(), chatted.sent, card);
   await ctx.showInDashboard(chatroomUrl(provider, values, { chatroomId, contactId, crmId: chatted.providerCrmId }), provider.providerDashboardUrl);
   return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId, chatted.notes) };
 }

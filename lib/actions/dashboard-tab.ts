@@ -140,11 +140,11 @@ export function webLock(locks: LockManagerLike, name = DASHBOARD_LOCK_NAME): Loc
 }
 
 /** Web Locks when the context has them (MV3 service worker, Firefox background page), else a promise chain. */
-export function defaultLock(locks: LockManagerLike | undefined = webLocks()): Lock {
-  return locks ? webLock(locks) : promiseChainLock();
+export function defaultLock(locks: LockManagerLike | undefined = webLocks(), name = DASHBOARD_LOCK_NAME): Lock {
+  return locks ? webLock(locks, name) : promiseChainLock();
 }
 
-function webLocks(): LockManagerLike | undefined {
+export function webLocks(): LockManagerLike | undefined {
   return (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
 }
 

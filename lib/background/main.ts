@@ -1,7 +1,8 @@
 import { browser } from 'wxt/browser';
 import type { ActionContext } from '../actions/context';
 import { openChat, resumeJournal } from '../actions/chat';
-import { createDashboardTab, dashboardAccess } from '../actions/dashboard-tab';
+import { CRM_TAB_LOCK_NAME, crmTabs } from '../actions/crm-tab';
+import { createDashboardTab, dashboardAccess, defaultLock, webLocks, memorySessionStore, type ShowInDashboard, storageAreaSessionStore } from '../actions/dashboard-tab';
 import { login } from '../actions/login';
 import { loginLinkStore } from '../actions/login-links';
 import { testConnection } from '../actions/test-connection';
@@ -16,7 +17,8 @@ import { ACTION_RETRY, SaleschatClient } from '../provider/client';
 import { redact } from '../redact';
 import { BridgeDatabase } from '../store/db';
 import { MappingStore } from '../store/mappings';
-import { injectIntoOpenTabs, type RuleHostsInput, syncRuleContentScripts } from './rule-hosts';
+import { injectIntoOpenTabs, type RegistrationApi, type RuleHostsInput, syncRuleContentScripts } from './rule-hosts';
+import { syncDashboardScript } from './dashboard-script';
 import { serialized } from '../single-flight';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { serveRoutes } from './routes';
@@ -25,6 +27,8 @@ import { closeStorageToContentScripts, type StorageAreaName, storageAccessItem }
 import { activeCrmProfiles, effectiveTenants, pageSetup } from './page-setup';
 import { builtInMatches } from '../crm/tenants';
 import { teamBackground } from './team';
+import { cardStateItem, dashboardBackground } from './dashboard';
+import { recentlyShown } from './recently-shown';
 
 /**
  * The background worker: the only place that holds the token, calls the provider and opens the database.
@@ -37,8 +41,25 @@ export function startBackground(): void {
   const store = new MappingStore(new BridgeDatabase());
   // One per background context: Chat and Login share its lock, so together they open one tab.
   const dashboardTab = createDashboardTab(browser);
+  const sessionStore = browser.storage.session ? storageAreaSessionStore(browser.storage.session) : memorySessionStore();
+  const shownByChat = recentlyShown(sessionStore, Date.now);
   const loginLinks = loginLinkStore(browser.storage.session);
-  const team = teamBackground({ store, showInDashboard: dashboardTab.show });
+  // Chat and Login show their page through here: the dashboard's screen pop skips a chatroom our Chat just showed.
+  const showInDashboard: ShowInDashboard = async (url, dashboardUrl) => {
+    await shownByChat.note(url);
+    return dashboardTab.show(url, dashboardUrl);
+  };
+  const team = teamBackground({ store, showInDashboard, onSessionChange: () => resyncDashboard() });
+  const dashboard = dashboardBackground({
+    loadConfig,
+    storedCard: (orgId, chatroomId) => store.cardForChatroom(orgId, chatroomId),
+    teamCard: team.card,
+    teamDashboardUrl: team.dashboardUrl,
+    showCrmTab: crmTabs({ tabs: browser.tabs, windows: browser.windows, session: sessionStore, lock: defaultLock(webLocks(), CRM_TAB_LOCK_NAME) }).show,
+    openTab: (url) => browser.tabs.create({ url, active: true }),
+    shownByChatRecently: (url) => shownByChat.recently(url),
+    cardState: cardStateItem(),
+  });
 
   // The config is read once per click: it decides the mode (team or direct) and is the direct action's context.
   const context = (config: ResolvedConfig): ActionContext => {
@@ -47,7 +68,7 @@ export function startBackground(): void {
       createClient: (provider) => createClient(provider, config),
       store,
       loginLinks,
-      showInDashboard: dashboardTab.show,
+      showInDashboard,
       now: Date.now,
     };
   };
@@ -77,6 +98,12 @@ export function startBackground(): void {
     syncRules().catch((error) => console.warn(redact(`CRM Chat Bridge: could not register the content script: ${String(error)}`)));
   };
   resync();
+  // The dashboard's content script follows the dashboard URL (policy, options, or the team's sign-in).
+  const syncDashboard = serialized(async () => syncDashboardScript(await dashboard.dashboardUrl(), browser.scripting as unknown as RegistrationApi['scripting']));
+  const resyncDashboard = () => {
+    syncDashboard().catch((error) => console.warn(redact(`CRM Chat Bridge: could not register the dashboard script: ${String(error)}`)));
+  };
+  resyncDashboard();
   // A token left in storage.local moves to IndexedDB; in team mode every stored token goes (lib/config/agent-options.ts).
   const tidyToken = serialized(async () => tidyStoredToken({ forget: (await loadConfig()).values.gatewayUrl !== undefined }));
   const tidy = () => {
@@ -92,10 +119,12 @@ export function startBackground(): void {
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'managed' || (area === 'local' && 'agentOptions' in changes)) {
       resync();
+      resyncDashboard();
       tidy();
     }
   });
   browser.permissions.onAdded.addListener(resync);
+  browser.permissions.onAdded.addListener(resyncDashboard);
   browser.permissions.onRemoved.addListener(resync);
 
   const orgId = async () => (await loadConfig()).values.orgId;
@@ -120,6 +149,7 @@ export function startBackground(): void {
         },
       },
       ...team.routes,
+      ...dashboard.routes,
       getPageSetup: {
         schema: EmptyRequestSchema,
         run: async () => {
@@ -185,7 +215,7 @@ export function startBackground(): void {
         },
       },
     },
-    { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/'), profiles: activeCrmProfiles },
+    { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/'), profiles: activeCrmProfiles, dashboardUrl: dashboard.dashboardUrl },
   );
 }
 

@@ -1,4 +1,5 @@
 import type { CrmProfile } from '../crm/profile';
+import { isDashboardUrl } from '../actions/dashboard-tab';
 import { findProfileIn } from '../crm/find-profile';
 import { isExtensionPage, type MessageSender, type SenderKind } from '../messaging';
 
@@ -15,6 +16,8 @@ export interface SenderCheckContext {
   extensionOrigin: string;
   /** The CRM profiles in force now (admin rules + selected built-ins); asked only for `crm-page`. */
   profiles(): Promise<readonly CrmProfile[]>;
+  /** The Saleschat dashboard's URL this browser is configured for (direct or team mode); asked only for `dashboard-page`. */
+  dashboardUrl?(): Promise<string | undefined>;
 }
 
 /**
@@ -51,10 +54,17 @@ export async function checkSender(
     if (findProfileIn(shown, await context.profiles())) return;
     throw new UntrustedSenderError(`This tab shows ${describeUrl(shown)}, which no active CRM profile or admin rule covers, so the extension does not act on it.`);
   }
+  if (fromTab && allowed.includes('dashboard-page')) {
+    const shown = pageShown(sender, claimedPageUrl);
+    const dashboardUrl = await context.dashboardUrl?.();
+    if (shown && dashboardUrl && isDashboardUrl(shown, dashboardUrl)) return;
+    throw new UntrustedSenderError('This request is only accepted from the Saleschat dashboard this browser is configured for.');
+  }
   throw new UntrustedSenderError(`This request is only accepted from ${allowed.map(describeKind).join(' or ')}.`);
 }
 
 function describeKind(kind: SenderKind): string {
+  if (kind === 'dashboard-page') return 'the Saleschat dashboard';
   return kind === 'extension-page' ? 'the extension’s own pages' : kind === 'crm-page' ? 'a CRM page the extension recognises' : 'the extension’s content script';
 }
 

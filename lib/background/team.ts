@@ -5,7 +5,9 @@ import { EmptyRequestSchema, type TeamStatus } from '../messages';
 import type { ActionOutcome, Lead } from '../messaging';
 import type { MappingStore } from '../store/mappings';
 import { teamChat, teamLogin } from '../team/actions';
-import { teamSessionStore } from '../team/session';
+import type { CardResponse } from '../team/api';
+import { fetchTeamCard } from '../team/card';
+import { type SessionStore, teamSessionStore } from '../team/session';
 import { gatewayFor, gatewayHealth, signInState, signOut, startSignIn } from '../team/sign-in';
 import type { Routes } from './routes';
 
@@ -16,11 +18,15 @@ import type { Routes } from './routes';
 export interface TeamBackground {
   chat(gatewayUrl: string, lead: Lead): Promise<ActionOutcome>;
   login(gatewayUrl: string): Promise<ActionOutcome>;
+  /** The CRM card the gateway keeps for a chatroom (any teammate's Chat), for the dashboard. */
+  card(gatewayUrl: string, chatroomId: string): Promise<CardResponse>;
+  /** Where the team's Saleschat dashboard is, as the gateway said at sign-in (undefined when not signed in). */
+  dashboardUrl(gatewayUrl: string): Promise<string | undefined>;
   routes: Pick<Routes, 'getTeamStatus' | 'teamSignIn' | 'teamSignOut'>;
 }
 
-export function teamBackground(deps: { store: MappingStore; showInDashboard: ShowInDashboard }): TeamBackground {
-  const sessions = teamSessionStore();
+export function teamBackground(deps: { store: MappingStore; showInDashboard: ShowInDashboard; onSessionChange?(): void }): TeamBackground {
+  const sessions = observed(teamSessionStore(), deps.onSessionChange);
   const gatewayUrl = async () => (await loadConfig()).values.gatewayUrl;
   const context = (url: string) => ({ gateway: gatewayFor({ gatewayUrl: url, sessions }), showInDashboard: deps.showInDashboard, store: deps.store, now: Date.now });
   const notInTeamMode = { ok: false, message: 'Team mode is not configured (gatewayUrl): this browser works in direct mode.' };
@@ -28,6 +34,8 @@ export function teamBackground(deps: { store: MappingStore; showInDashboard: Sho
   return {
     chat: (url, lead) => teamChat(lead, context(url)),
     login: (url) => teamLogin(context(url)),
+    card: (url, chatroomId) => fetchTeamCard(gatewayFor({ gatewayUrl: url, sessions }), chatroomId),
+    dashboardUrl: async (url) => (await sessions.get(url))?.rules?.providerDashboardUrl,
     routes: {
       getTeamStatus: { schema: EmptyRequestSchema, run: async () => teamStatus(await gatewayUrl(), sessions) },
       teamSignIn: {
@@ -62,5 +70,21 @@ async function teamStatus(gatewayUrl: string | undefined, sessions: ReturnType<t
     health,
     ...(attempt.state === 'failed' ? { signInProblem: attempt.message.slice(0, 1000) } : {}),
     ...(session ? { signedIn: { email: session.email, expiresAt: session.expiresAt, ...(session.name ? { name: session.name } : {}) } } : {}),
+  };
+}
+
+/** The session store, telling `onChange` after each sign-in, renewal or sign-out (the dashboard's URL may change). */
+function observed(sessions: SessionStore, onChange: (() => void) | undefined): SessionStore {
+  if (!onChange) return sessions;
+  return {
+    get: (gatewayUrl) => sessions.get(gatewayUrl),
+    set: async (session) => {
+      await sessions.set(session);
+      onChange();
+    },
+    clear: async () => {
+      await sessions.clear();
+      onChange();
+    },
   };
 }

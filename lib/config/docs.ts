@@ -83,6 +83,21 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
     description:
       "Required with stageMapping. The route of Saleschat's \"update disposition & stage\" call (its path is not documented), sent as PUT { stage, disposition }, e.g. {API_URL}/v1/orgs/{ORG_ID}/contact/{CONTACT_ID}/stage. Variables: {API_URL} (required first) {ORG_ID} {CONTACT_ID} {CRM_ID}.",
   },
+  crmLookupUrlTemplates: {
+    title: 'Find in CRM lookups',
+    description:
+      'Optional. "Find in CRM" buttons on a dashboard chatroom the extension did not open: a list of { "label": "Salesforce", "url": "https://acme.lightning.force.com/one/one.app#/search?q={PHONE_E164}" }. Variables, URL-encoded: {PHONE_E164} {PHONE_NATIONAL} {PHONE_DIGITS} {EMAIL} {CRM_ID} {FIRST_NAME} {LAST_NAME}; {EMAIL|PHONE_E164} takes the first that has a value. Read from the dashboard page (dashboardRule).',
+  },
+  screenPop: {
+    title: 'Screen pop',
+    description:
+      "When the agent opens a chatroom in the Saleschat dashboard: 'focus' brings the lead's CRM tab forward when it is open, 'open' also opens it when it is not (never a second tab per lead), 'off' (default). A chatroom the agent just opened with Chat never pops back.",
+  },
+  dashboardRule: {
+    title: 'Dashboard rule',
+    description:
+      'Optional. A rule in the crmRules format that reads the contact\'s phone, e-mail and name on a Saleschat dashboard chatroom page (url: the chatroom pages), instead of the built-in "Saleschat dashboard" profile. For when the dashboard\'s markup changes.',
+  },
   gatewayUrl: {
     title: 'Team gateway URL',
     description:

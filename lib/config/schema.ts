@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BUILT_IN_PROFILE_IDS } from '../crm/profiles/ids';
 import { CrmRuleSchema } from '../crm/rules/schema';
 import { tenantProblem } from '../crm/tenants';
+import { lookupTemplateProblem } from './lookup-variables';
 
 /**
  * The one configuration schema. Its keys are a public interface (README.md, docs/admin-guide.md): admins write
@@ -62,6 +63,22 @@ export type StageMappingEntry = z.infer<typeof StageMappingEntrySchema>;
 
 /** Admin-defined detection rules: the format belongs to the detection engine (docs/crm-rules.md). */
 export { CrmRuleSchema };
+
+/** One "Find in CRM" button: its label, and the search page to open (an http(s) URL template with variables). */
+export const CrmLookupTemplateSchema = z.object({
+  label: z.string().trim().min(1, { message: 'must not be empty' }).max(60),
+  url: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((value) => /^https?:\/\//i.test(value), { message: 'must start with https:// (or http://)' })
+    .refine((value) => /\{[A-Z_|0-9]+\}/.test(value), { message: 'must contain a variable such as {PHONE_E164} or {EMAIL|PHONE_E164}' })
+    .superRefine((value, ctx) => {
+      const problem = lookupTemplateProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+});
+export type CrmLookupTemplate = z.infer<typeof CrmLookupTemplateSchema>;
 
 export const ConfigSchema = z.object({
   providerApiUrl: providerUrl,
@@ -154,6 +171,15 @@ export const ConfigSchema = z.object({
       message: 'must start with {API_URL}/ (the stage update carries the API token, so it may only go to the provider API)',
     })
     .refine((value) => value.includes('{CONTACT_ID}'), { message: 'must contain {CONTACT_ID}' }),
+  /**
+   * "Find in CRM" on a dashboard chatroom the product did not open: one button per entry, opening `url` with the
+   * lead's phone, e-mail or names from the dashboard page (lib/actions/crm-lookup.ts), URL-encoded.
+   */
+  crmLookupUrlTemplates: z.array(CrmLookupTemplateSchema).max(10),
+  /** When the agent opens a chatroom in the dashboard: 'focus' the lead's CRM tab, 'open' it if none is, or 'off'. */
+  screenPop: z.enum(['off', 'focus', 'open']),
+  /** Reads the phone, e-mail and name on a dashboard chatroom page instead of the built-in Saleschat dashboard profile. */
+  dashboardRule: CrmRuleSchema,
 });
 
 export type ConfigKey = keyof typeof ConfigSchema.shape;
@@ -181,6 +207,8 @@ export const CONFIG_DEFAULTS = {
   contactUpdatePolicy: 'overwrite',
   phoneChangePolicy: 'warn',
   stageMapping: [],
+  crmLookupUrlTemplates: [],
+  screenPop: 'off',
 } satisfies PartialConfig;
 
 /**

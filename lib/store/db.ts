@@ -1,5 +1,6 @@
 import Dexie, { type Table } from 'dexie';
 import type { EarlierContact, FieldsSent } from '../actions/contact-sync';
+import type { CrmCard } from '../messages';
 
 /** Every table is keyed by [orgId, id]. */
 type OrgKey = [string, string];
@@ -64,6 +65,11 @@ export interface ContactRow {
    * lead whose number changes back returns to its old chat, and the next derived crm_id is known. Not indexed.
    */
   earlier?: EarlierContact[];
+  /**
+   * The CRM card the chat dashboard shows for the contact's chatroom (lib/actions/crm-card.ts): the lead as the
+   * last Chat on it saw it and the CRM page it was clicked on. Rewritten by each Chat. Not indexed.
+   */
+  card?: CrmCard;
 }
 
 /** contact_chatrooms: the chatroom the provider created for a contact. */
@@ -164,5 +170,7 @@ export class BridgeDatabase extends Dexie {
             delete row.magicLinkExpiresAt;
           });
       });
+    // Version 5: the dashboard's CRM card finds a contact by its chatroom id.
+    this.version(5).stores({ contactChatrooms: '[orgId+providerContactId], [orgId+chatroomId]' });
   }
 }

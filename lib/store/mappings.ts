@@ -1,5 +1,6 @@
 import type { Table } from 'dexie';
 import type { EarlierContact, FieldsSent } from '../actions/contact-sync';
+import type { CrmCard } from '../messages';
 import type { BridgeDatabase, ChatJournalRow, ContactRow } from './db';
 import { type ImportReport, type MappingDocument, exportDocument, importDocument } from './transfer';
 
@@ -177,6 +178,7 @@ export class MappingStore {
     chatroomId: string | undefined,
     now: number,
     sent?: FieldsSent,
+    card?: CrmCard,
   ): Promise<void> {
     await this.db.transaction('rw', [this.db.contacts, this.db.contactChatrooms, this.db.assignments, this.db.journal], async () => {
       await this.saveAssignment(orgId, providerContactId, providerUserId, chatroomId, now);
@@ -185,7 +187,17 @@ export class MappingStore {
       if (contact?.providerContactId !== providerContactId) return;
       // Saleschat accepted the assign of this contact: an imported mapping of it is confirmed.
       if (contact.imported) await this.confirmImportedContact(orgId, crmId);
-      if (sent) await this.db.contacts.update([orgId, crmId], { sent });
+      if (sent || card) await this.db.contacts.update([orgId, crmId], { ...(sent ? { sent } : {}), ...(card ? { card } : {}) });
+    });
+  }
+
+  /** The CRM card of the contact whose chatroom this is (the dashboard's card), or undefined. */
+  async cardForChatroom(orgId: string, chatroomId: string): Promise<CrmCard | undefined> {
+    return this.db.transaction('r', this.db.contactChatrooms, this.db.contacts, async () => {
+      const room = await this.db.contactChatrooms.where('[orgId+chatroomId]').equals([orgId, chatroomId]).first();
+      if (!room) return undefined;
+      const contact = await this.db.contacts.where('[orgId+providerContactId]').equals([orgId, room.providerContactId]).first();
+      return contact?.card;
     });
   }
 

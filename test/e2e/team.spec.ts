@@ -105,6 +105,28 @@ test.describe('team mode: two agents on one lead', () => {
     expect(await sandbox.counts()).toMatchObject({ createContact: 1, updateContact: 1, assign: 3 });
   });
 
+  test("the CRM card comes from the gateway: bob's dashboard shows it for the chat alice started, and Open in CRM opens the lead page alice chatted from", async ({ sandbox }) => {
+    gateway = await startTeamGateway(sandbox);
+    const lead = await newLead(sandbox);
+    const [alice, bob] = await bothSignedIn(gateway, sandbox);
+    expect(await chatFromList(alice, sandbox, lead.name)).toMatchObject({ ok: true });
+    const state = await sandbox.state();
+    const contact = state.contacts.find((candidate) => candidate.crm_id === `demo:localhost:${lead.id}`);
+    const room = state.chatrooms.find((candidate) => candidate.contact_id === contact?.id);
+
+    // Bob never chatted on this lead: his browser knows nothing of it, the gateway does.
+    const dashboard = await bob.driver.newPage(`${sandbox.dashboardUrl}/chatrooms/${room?.id}`);
+    const card = (selector: string) =>
+      dashboard
+        .evaluate((css) => document.querySelector('crm-chat-bridge-card')?.shadowRoot?.querySelector(css)?.textContent ?? null, selector)
+        .catch(() => null);
+    await expect.poll(() => card('[data-field="name"]'), { timeout: 15_000 }).toBe(lead.name);
+    expect(await card('[data-field="phone"]')).toBe('+1 415 555 0199');
+    expect(await card('[data-field="opened"]')).toContain('Opened from the CRM by Alice Agent');
+    await dashboard.clickInUi('crm-chat-bridge-card', '.open-in-crm');
+    await expect.poll(async () => (await bob.driver.browserTabs()).filter((tab) => tab.url === sandbox.crmLeadUrl(lead.id)).length).toBe(1);
+  });
+
   test('allowReassign false: bob is refused, naming alice, with no assign', async ({ sandbox }) => {
     gateway = await startTeamGateway(sandbox, { ALLOW_REASSIGN: 'false' });
     const lead = await newLead(sandbox);

@@ -127,6 +127,40 @@ describe('what reaches content scripts and pages', () => {
     expect(traffic).not.toMatch(/magic[_-]?link"?\s*:\s*"http/i);
   });
 
+  it('the dashboard content script gets the CRM card of the chat, and nothing secret, across every message it may send', async () => {
+    const state = (await (await fetch(`${sandbox.url}/__sandbox/state`)).json()) as { contacts: { id: string; crm_id: string }[]; chatrooms: { id: string; contact_id: string }[] };
+    const contact = state.contacts.find((candidate) => candidate.crm_id === 'L-1001');
+    const room = state.chatrooms.find((candidate) => candidate.contact_id === contact?.id);
+    const pageUrl = `${sandbox.url}/app/chatrooms/${room?.id}`;
+    const dashboardPage = () => ({ id: fakeBrowser.runtime.id, url: pageUrl, tab: { id: 11, url: pageUrl }, frameId: 0 });
+    const before = wire.length;
+
+    const setup = await send('getDashboardSetup', { pageUrl }, dashboardPage());
+    expect(setup.res).toMatchObject({ collapsed: false, rule: { id: 'saleschat-dashboard', url: `${sandbox.url}/app/chatrooms/:id` } });
+    const opened = await send('chatroomOpened', { chatroomId: room?.id, pageUrl }, dashboardPage());
+    expect(opened.res).toMatchObject({ card: { crmId: 'L-1001', firstName: 'Ada', lastName: 'Lovelace', phone: '(415) 555-0132' }, lookups: [] });
+    const open = await send('openCrmRecord', { chatroomId: room?.id, pageUrl }, dashboardPage());
+    expect(open.res).toMatchObject({ ok: false, message: 'This chat has no CRM page on record: it was not opened from the CRM.' });
+    const find = await send('findInCrm', { chatroomId: room?.id, pageUrl, lookup: 0, shown: { profileId: 'saleschat-dashboard', crmId: 'x' } }, dashboardPage());
+    expect(find.res).toMatchObject({ ok: false, message: 'This search is no longer configured; reload the page.' });
+    const state2 = await send('saveCardState', { collapsed: true }, dashboardPage());
+    expect(state2.res).toEqual({ collapsed: true });
+
+    const traffic = wire.slice(before).join('\n');
+    expect(wire.length - before).toBe(5);
+    expect(traffic).not.toContain(TOKEN);
+    expect(traffic).not.toContain('/app/magic/');
+  });
+
+  it.each([
+    ['a CRM page asking for a chatroom’s CRM card', 'chatroomOpened', contentScript],
+    ['a page on another origin asking for the dashboard setup', 'getDashboardSetup', () => ({ id: fakeBrowser.runtime.id, url: 'https://evil.example/app/chatrooms/1', tab: { id: 12, url: 'https://evil.example/app/chatrooms/1' }, frameId: 0 })],
+  ])('refuses %s', async (_name, type, sender) => {
+    const reply = await send(type, { chatroomId: 'cr_1' }, sender());
+    expect(reply.res).toBeUndefined();
+    expect(reply.err?.message).toBe('This request is only accepted from the Saleschat dashboard this browser is configured for.');
+  });
+
   it.each([
     ['another extension', 'openChat', () => ({ ...contentScript(), id: 'some-other-extension' })],
     ['a tab no CRM profile claims', 'openChat', () => ({ id: fakeBrowser.runtime.id, url: 'https://evil.example/leads/1', tab: { id: 9, url: 'https://evil.example/leads/1' } })],

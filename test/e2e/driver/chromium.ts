@@ -141,6 +141,10 @@ export class ChromiumPage implements DriverPage {
     await this.page.bringToFront();
     await this.page.locator(selector).first().click();
   }
+  async clickInUi(host: string, selector: string): Promise<void> {
+    await this.page.bringToFront();
+    await this.page.locator(`${host} ${selector}`).first().click();
+  }
   async fill(selector: string, text: string): Promise<void> {
     await this.page.bringToFront();
     await this.page.locator(selector).first().fill(text);

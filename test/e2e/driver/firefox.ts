@@ -237,6 +237,9 @@ export class FirefoxPage implements DriverPage {
       await button.dispose();
     }
   }
+  async clickInUi(host: string, selector: string): Promise<void> {
+    await this.click(`${host} >>> ${selector}`);
+  }
   async click(selector: string): Promise<void> {
     await this.page.bringToFront();
     const element = await until(selector, () => this.page.$(`${selector}:not([disabled])`));

@@ -29,6 +29,8 @@ export interface DriverPage {
   clickLeadAction(action: LeadAction): Promise<void>;
   /** A real click on the first element matching `selector` (light DOM), once it is there and enabled. */
   click(selector: string): Promise<void>;
+  /** A real click on `selector` inside the open shadow root of the extension's UI host `host`, once enabled. */
+  clickInUi(host: string, selector: string): Promise<void>;
   /** Types `text` into the first input matching `selector` (replacing what is there), as a person types. */
   fill(selector: string, text: string): Promise<void>;
   /** A real click on the link whose text is exactly `text` (in the CRM page), as an agent opens a record. */

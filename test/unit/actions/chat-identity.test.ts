@@ -59,6 +59,8 @@ describe('namespaced lead identities', () => {
       createdAt: 1,
       // The first Chat since fields were kept records the CRM's as the baseline (no update request).
       sent: { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' },
+      // The dashboard's CRM card: the lead as this Chat saw it.
+      card: expect.objectContaining({ crmId: 'pipedrive:acme.pipedrive.com:1234', firstName: 'Ada', openedBy: { email: 'alice@example.com', name: 'Alice Agent' } }),
     });
     expect(await ctx.store.findContact('org_1', '1234')).toBeUndefined();
 

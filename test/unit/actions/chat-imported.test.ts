@@ -31,7 +31,7 @@ describe('an imported mapping is checked at its first Chat', () => {
     expect(ctx.provider.calls).toEqual([{ method: 'assign', args: ['c_file', 'u_alice'] }]);
     // What Saleschat holds for an imported contact is unknown: the CRM's fields become the baseline, unsent.
     const sent = { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' };
-    expect(await ctx.store.findContact('org_1', 'L-1')).toEqual({ orgId: 'org_1', crmId: 'L-1', providerContactId: 'c_file', createdAt: 1, sent });
+    expect(await ctx.store.findContact('org_1', 'L-1')).toEqual({ orgId: 'org_1', crmId: 'L-1', providerContactId: 'c_file', createdAt: 1, sent, card: expect.objectContaining({ crmId: 'L-1' }) });
   });
 
   it('without the lookup, an assign 404 drops it: the lead gets its own contact in the same click', async () => {

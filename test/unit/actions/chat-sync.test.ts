@@ -222,6 +222,7 @@ describe('phone number changed in the CRM', () => {
     ]);
     expect(ctx.opened).toEqual(['https://app.test/app/chatrooms/cr_c_2']);
     expect(await ctx.store.findContact('org_1', 'L-1001')).toEqual({
+      card: expect.objectContaining({ crmId: 'L-1001', openedAt: NOW }),
       orgId: 'org_1',
       crmId: 'L-1001',
       providerContactId: 'c_2',
@@ -264,6 +265,7 @@ describe('phone number changed in the CRM', () => {
     ]);
     expect(ctx.opened).toEqual(['https://app.test/app/chatrooms/cr_c_1']);
     expect(await ctx.store.findContact('org_1', 'L-1001')).toEqual({
+      card: expect.objectContaining({ crmId: 'L-1001', openedAt: NOW }),
       orgId: 'org_1',
       crmId: 'L-1001',
       providerContactId: 'c_1',
@@ -334,6 +336,7 @@ describe('a worker stopped while creating the contact for a new number', () => {
     expect(createdCrmIds(ctx)).toEqual(['L-1001-2']);
     expect(contacts.size).toBe(2);
     expect(await ctx.store.findContact('org_1', 'L-1001')).toEqual({
+      card: expect.objectContaining({ crmId: 'L-1001', openedAt: NOW }),
       orgId: 'org_1',
       crmId: 'L-1001',
       providerContactId: 'c_2',

@@ -1,0 +1,24 @@
+/**
+ * The variables of crmLookupUrlTemplates ("Find in CRM"): the values the dashboard page shows for a chatroom's
+ * contact. `{EMAIL|PHONE_E164}` takes the first that has a value. Kept apart from the expansion
+ * (lib/actions/crm-lookup.ts, which formats phones) so the config schema can check templates cheaply.
+ */
+export const LOOKUP_VARIABLES = ['PHONE_E164', 'PHONE_NATIONAL', 'PHONE_DIGITS', 'EMAIL', 'CRM_ID', 'FIRST_NAME', 'LAST_NAME'] as const;
+export type LookupVariable = (typeof LOOKUP_VARIABLES)[number];
+
+/** `{NAME}` or `{NAME|OTHER|…}` in a template. */
+export const LOOKUP_PLACEHOLDER = /\{([A-Z0-9_|]+)\}/g;
+
+/** The variables a placeholder names, in order (`EMAIL|PHONE_E164` → both). */
+export function placeholderChoices(inner: string): string[] {
+  return inner.split('|').filter(Boolean);
+}
+
+/** Why a template cannot be used (an unknown variable), or undefined. */
+export function lookupTemplateProblem(template: string): string | undefined {
+  for (const [, inner] of template.matchAll(LOOKUP_PLACEHOLDER)) {
+    const unknown = placeholderChoices(inner ?? '').find((name) => !(LOOKUP_VARIABLES as readonly string[]).includes(name));
+    if (unknown) return `{${unknown}} is not a lookup variable (known: ${LOOKUP_VARIABLES.map((name) => `{${name}}`).join(' ')})`;
+  }
+  return undefined;
+}
