@@ -50,6 +50,17 @@ export async function readClosedUi(cdp: CDPSession): Promise<ClosedUi> {
   };
 }
 
+/** The dashboard's CRM card as DevTools sees it: its shadow root's mode and the lead name it shows. */
+export async function readClosedCard(cdp: CDPSession): Promise<{ mode: string | null; name: string | null }> {
+  const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
+  const host = findNode(root, (node) => node.localName === 'crm-chat-bridge-card');
+  const shadow = host?.shadowRoots?.find((candidate) => candidate.shadowRootType !== 'user-agent');
+  if (!shadow) return { mode: null, name: null };
+  const { nodeId } = (await cdp.send('DOM.querySelector', { nodeId: shadow.nodeId, selector: '[data-field="name"]' })) as { nodeId: number };
+  const markup = nodeId ? ((await cdp.send('DOM.getOuterHTML', { nodeId })) as { outerHTML: string }).outerHTML : null;
+  return { mode: shadow.shadowRootType ?? null, name: markup === null ? null : markup.replace(/<[^>]*>/g, '').trim() };
+}
+
 function findNode(node: CdpNode, match: (node: CdpNode) => boolean): CdpNode | undefined {
   if (match(node)) return node;
   for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? []), ...(node.contentDocument ? [node.contentDocument] : [])]) {

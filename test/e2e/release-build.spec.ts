@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page, Route } from '@playwright/test';
-import { readClosedUi } from './closed-ui';
+import { readClosedCard, readClosedUi } from './closed-ui';
 import { ChromiumDriver } from './driver/chromium';
 import { demoOptions, expect, test } from './fixtures';
 
@@ -103,6 +103,17 @@ test('release build: the buttons live in a closed shadow root, and a trusted cli
     expect(contacts).toHaveLength(1);
     expect(contacts[0]).toMatchObject({ first_name: 'Jon', last_name: 'Amos', phone_number: '+14155550100' });
     await expect.poll(() => dashboardUrls(driver.launched.context.pages())).toEqual([expect.stringMatching(/^https:\/\/app\.saleschat\.pro\/app\/chatrooms\/./)]);
+
+    // The dashboard's CRM card, in the same release build: it shows the lead, and the dashboard's own scripts
+    // see only an empty host (a closed root), so a dashboard page cannot read the CRM data in it.
+    const dashboard = driver.launched.context.pages().find((candidate) => candidate.url().startsWith(`${DASHBOARD_URL}/chatrooms/`)) as Page;
+    const dashboardCdp = await context.newCDPSession(dashboard);
+    await expect.poll(async () => readClosedCard(dashboardCdp)).toEqual({ mode: 'closed', name: 'Jon Amos' });
+    const cardFromPage = await dashboard.evaluate(() => {
+      const host = document.querySelector('crm-chat-bridge-card');
+      return { present: host !== null, shadowRoot: host?.shadowRoot === null ? 'null' : typeof host?.shadowRoot, text: host?.textContent ?? null };
+    });
+    expect(cardFromPage).toEqual({ present: true, shadowRoot: 'null', text: '' });
   } finally {
     await driver.close();
   }
