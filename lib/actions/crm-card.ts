@@ -18,7 +18,7 @@ export function cardFromLead(lead: Lead, opener: CardOpener | undefined, now: nu
   return {
     crmId: lead.crmId,
     crmLabel: lead.profileLabel ?? lead.profileId,
-    ...optional('pageUrl', pageUrl),
+    ...optional('pageUrl', pageUrl, PAGE_URL_MAX),
     ...optional('firstName', lead.firstName),
     ...optional('lastName', lead.lastName),
     ...optional('phone', shownPhone(lead, defaultCountry)),

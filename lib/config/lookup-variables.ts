@@ -14,11 +14,16 @@ export function placeholderChoices(inner: string): string[] {
   return inner.split('|').filter(Boolean);
 }
 
-/** Why a template cannot be used (an unknown variable), or undefined. */
+/** Why a template cannot be used (an empty, unknown or lower-case variable), or undefined. */
 export function lookupTemplateProblem(template: string): string | undefined {
-  for (const [, inner] of template.matchAll(LOOKUP_PLACEHOLDER)) {
-    const unknown = placeholderChoices(inner ?? '').find((name) => !(LOOKUP_VARIABLES as readonly string[]).includes(name));
-    if (unknown) return `{${unknown}} is not a lookup variable (known: ${LOOKUP_VARIABLES.map((name) => `{${name}}`).join(' ')})`;
+  // Every {…} is a placeholder to the admin: one that names no variable would stay in the URL as text.
+  for (const [placeholder, inner] of template.matchAll(/\{([^{}]*)\}/g)) {
+    const choices = placeholderChoices(inner ?? '');
+    const unknown = choices.find((name) => !(LOOKUP_VARIABLES as readonly string[]).includes(name));
+    if (choices.length === 0 || unknown !== undefined) {
+      const what = unknown ? `{${unknown}}` : placeholder;
+      return `${what} is not a lookup variable (known: ${LOOKUP_VARIABLES.map((name) => `{${name}}`).join(' ')}; {A|B} takes the first with a value)`;
+    }
   }
   return undefined;
 }

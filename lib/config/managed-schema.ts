@@ -9,6 +9,8 @@ export interface ChromeSchema {
   description?: string;
   properties?: Record<string, ChromeSchema>;
   items?: ChromeSchema;
+  /** A dictionary's values (e.g. a rule's extraFields, label → source); never on the top level (Chrome refuses it). */
+  additionalProperties?: ChromeSchema;
   /** Chrome masks the value on chrome://policy (the extension still receives it). */
   sensitiveValue?: true;
 }
@@ -55,6 +57,9 @@ function toChromeSchema(node: JsonSchema, path: string): ChromeSchema {
     const properties = Object.fromEntries(
       Object.entries(node.properties ?? {}).map(([key, child]) => [key, toChromeSchema(child, `${path}.${key}`)]),
     );
+    const values = node.additionalProperties;
+    // A record (z.record): Chrome keeps keys it was not told about only when additionalProperties says what they hold.
+    if (values && typeof values === 'object') return { type: 'object', properties, additionalProperties: toChromeSchema(values as JsonSchema, `${path}.*`) };
     return { type: 'object', properties };
   }
   if (type === 'array') {

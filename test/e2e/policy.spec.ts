@@ -104,10 +104,18 @@ test('a CRM rule from policy alone: the content script is registered on its host
   // The CRM's port is in the pattern, as an admin copies it from the address bar: the options page checks the
   // site answers there.
   const port = new URL(sandbox.apiUrl).port;
-  const { context, id } = await policyBrowser.launch({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [nimbusRule(`http://localhost:${port}/other-crm/labels/:id`)] });
+  // extraFields is a dictionary (label → sources): Chrome keeps its labels only because the schema declares them.
+  const extraFields = { 'Lead number': [{ label: ['Lead number'] }] };
+  const rule = { ...nimbusRule(`http://localhost:${port}/other-crm/labels/:id`), extraFields };
+  const { context, id } = await policyBrowser.launch({ ...policyFor(sandbox), agentEmail: 'alice@example.com', crmRules: [rule] });
 
   const options = await context.newPage();
   await options.goto(`chrome-extension://${id}/options.html`);
+  const managed = await options.evaluate(async () => {
+    const storage = (globalThis as unknown as { chrome: { storage: { managed: { get(key: string): Promise<Record<string, unknown>> } } } }).chrome.storage;
+    return storage.managed.get('crmRules');
+  });
+  expect((managed.crmRules as { extraFields?: unknown }[])[0]?.extraFields).toEqual(extraFields);
   await expect(options.locator('#rule-hosts [data-origin="http://localhost/*"]')).toHaveAttribute('data-granted', 'true');
   await expect(options.locator('#rule-hosts [data-origin="http://localhost/*"]')).toHaveAttribute('data-access', 'allowed');
   await expect(options.locator('#rule-hosts')).toContainText('(Nimbus): allowed');

@@ -3,35 +3,18 @@ import { z } from 'zod';
 import { CONFIG_DOCS } from '../../../lib/config/docs';
 import { buildManagedSchema, type ChromeSchema } from '../../../lib/config/managed-schema';
 import { CONFIG_KEYS, ConfigSchema } from '../../../lib/config/schema';
+import { chromeNormalize } from './chrome-policy-model';
 
-const ALLOWED_KEYWORDS = new Set(['type', 'title', 'description', 'properties', 'items', 'sensitiveValue']);
+const ALLOWED_KEYWORDS = new Set(['type', 'title', 'description', 'properties', 'items', 'additionalProperties', 'sensitiveValue']);
 
 /** Every schema node Chrome will parse: exactly one type, only keywords Chrome knows. */
 function walk(node: ChromeSchema, path: string, visit: (node: ChromeSchema, path: string) => void): void {
   visit(node, path);
   for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${key}`, visit);
   if (node.items) walk(node.items, `${path}[]`, visit);
+  if (node.additionalProperties) walk(node.additionalProperties, `${path}.*`, visit);
 }
 
-/**
- * What Chromium 156 does to a policy value (observed with a probe extension, see managed-schema.ts):
- * a value of the wrong JSON type is dropped, undeclared object properties are stripped.
- */
-function chromeNormalize(schema: ChromeSchema, value: unknown): unknown {
-  const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : value === null ? 'null' : typeof value;
-  const fits = schema.type === actual || (schema.type === 'number' && actual === 'integer');
-  if (!fits) return undefined;
-  if (schema.type === 'array') return (value as unknown[]).map((item) => chromeNormalize(schema.items as ChromeSchema, item));
-  if (schema.type === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const property = schema.properties?.[key];
-      if (property) out[key] = chromeNormalize(property, child);
-    }
-    return out;
-  }
-  return value;
-}
 
 const schema = buildManagedSchema();
 
