@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { demoOptions, type Extension, expect, leadActions, ORG, type SandboxControl, test, TOKEN, uniqueLeadId, demoIdentity } from './fixtures';
+import { stopServiceWorker } from './service-worker';
 
 /**
  * The Chat journal and the mappings export/import in real Chromium against the sandbox (issue 5, items
@@ -57,16 +58,6 @@ async function clearTable(page: Page, table: string): Promise<void> {
       }),
     table,
   );
-}
-
-/** What Chrome does to an idle or crashed MV3 worker: the target goes away, in-flight requests with it. */
-async function stopServiceWorker(context: BrowserContext, page: Page, extensionId: string): Promise<void> {
-  const cdp = await context.newCDPSession(page);
-  const { targetInfos } = await cdp.send('Target.getTargets');
-  const worker = targetInfos.find((target) => target.type === 'service_worker' && target.url.startsWith(`chrome-extension://${extensionId}/`));
-  expect(worker, 'the extension service worker target').toBeDefined();
-  await cdp.send('Target.closeTarget', { targetId: worker?.targetId ?? '' });
-  await cdp.detach();
 }
 
 async function contactsFor(sandbox: SandboxControl, leadId: string) {
@@ -190,6 +181,8 @@ test.describe('Mappings export / import (options page)', () => {
         providerContactId: contact?.id,
         createdAt: expect.any(Number),
         sent: { first_name: 'Map', last_name: 'Seed', phone_number: '+14155550180' },
+        // The dashboard's CRM card, from this Chat.
+        card: expect.objectContaining({ crmId: demoIdentity(lead.id), firstName: 'Map', lastName: 'Seed', pageUrl: sandbox.crmLeadUrl(lead.id) }),
       },
     ]);
   });

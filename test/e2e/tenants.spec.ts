@@ -41,8 +41,8 @@ async function routeSaasCrms(context: BrowserContext): Promise<void> {
 /** Where the background registered the content script (what the browser injects it into), sorted. */
 async function registeredMatches(worker: Worker): Promise<string[]> {
   return worker.evaluate(async () => {
-    const api = (globalThis as unknown as { chrome: { scripting: { getRegisteredContentScripts(): Promise<{ matches?: string[] }[]> } } }).chrome;
-    return (await api.scripting.getRegisteredContentScripts()).flatMap((script) => script.matches ?? []);
+    const api = (globalThis as unknown as { chrome: { scripting: { getRegisteredContentScripts(filter: { ids: string[] }): Promise<{ matches?: string[] }[]> } } }).chrome;
+    return (await api.scripting.getRegisteredContentScripts({ ids: ['crm-chat-bridge-admin-rules'] })).flatMap((script) => script.matches ?? []);
   }).then((matches) => matches.sort());
 }
 

@@ -90,8 +90,8 @@ export class ChromiumDriver implements ExtensionDriver {
 
   async ruleScriptMatches(): Promise<string[]> {
     return this.launched.worker.evaluate(async () => {
-      const api = (globalThis as unknown as { chrome: { scripting: { getRegisteredContentScripts(): Promise<{ matches?: string[] }[]> } } }).chrome;
-      return (await api.scripting.getRegisteredContentScripts()).flatMap((script) => script.matches ?? []);
+      const api = (globalThis as unknown as { chrome: { scripting: { getRegisteredContentScripts(filter: { ids: string[] }): Promise<{ matches?: string[] }[]> } } }).chrome;
+      return (await api.scripting.getRegisteredContentScripts({ ids: ['crm-chat-bridge-admin-rules'] })).flatMap((script) => script.matches ?? []);
     });
   }
 

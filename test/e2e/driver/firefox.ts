@@ -178,8 +178,8 @@ export class FirefoxDriver implements ExtensionDriver {
 
   ruleScriptMatches(): Promise<string[]> {
     return this.inExtensionPage(async () => {
-      const api = (globalThis as unknown as { browser: { scripting: { getRegisteredContentScripts(): Promise<{ matches?: string[] }[]> } } }).browser;
-      return (await api.scripting.getRegisteredContentScripts()).flatMap((script) => script.matches ?? []);
+      const api = (globalThis as unknown as { browser: { scripting: { getRegisteredContentScripts(filter: { ids: string[] }): Promise<{ matches?: string[] }[]> } } }).browser;
+      return (await api.scripting.getRegisteredContentScripts({ ids: ['crm-chat-bridge-admin-rules'] })).flatMap((script) => script.matches ?? []);
     }, undefined);
   }
 
