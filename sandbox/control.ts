@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_ENDPOINTS, type ApiEndpoint } from './api';
+import { CrmApiState, handleCrmApiControl, isCrmApiControlPath } from './crm-api';
 import { addExternalChatroom, ExternalChatroomSchema } from './external';
 import { FaultQueue, FaultSchema } from './faults';
 import { errorReply, jsonReply, parseJson, type Reply } from './http';
@@ -35,6 +36,8 @@ export class Controls {
   settings: Settings = defaultSettings();
   /** Orbit CRM (/spa-crm) settings and request log. */
   spaCrm = new SpaCrmControls();
+  /** The CRM API (/crm-api): its records, tokens, settings, log and faults, all reset with the controls. */
+  crmApi = new CrmApiState();
 
   count(endpoint: ApiEndpoint): void {
     this.counts[endpoint] += 1;
@@ -52,6 +55,7 @@ export class Controls {
     this.latencyMs = 0;
     this.settings = defaultSettings();
     this.spaCrm.reset();
+    this.crmApi.reset();
   }
 }
 
@@ -85,6 +89,7 @@ export function handleControl(method: string, path: string, rawBody: string, dep
   if (!parsed.ok) return errorReply(400, `Malformed JSON body: ${parsed.error}`);
   const body = parsed.value;
   const route = `${method} ${path.replace(/\/+$/, '')}`;
+  if (isCrmApiControlPath(path)) return handleCrmApiControl(method, path, body, controls.crmApi);
 
   // A contact deleted in the provider's dashboard: its chatrooms go with it, so assign answers 404.
   const deleted = /^DELETE \/__sandbox\/contacts\/([^/]+)$/.exec(route);

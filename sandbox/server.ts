@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { handleApi, matchApiRoute } from './api';
 import { Controls, handleControl } from './control';
+import { CRM_API_PATH, handleCrmApiRequest } from './crm-api';
 import { handleCrm } from './crm-pages';
 import { handleDashboard } from './dashboard';
 import type { FaultUse } from './faults';
@@ -45,7 +46,7 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  /** e.g. http://127.0.0.1:4010, no trailing slash. API, /app, /crm, /spa-crm, /oidc and /__sandbox all live under it. */
+  /** e.g. http://127.0.0.1:4010, no trailing slash. API, /app, /crm, /spa-crm, /crm-api, /oidc and /__sandbox all live under it. */
   url: string;
   /** The OpenID Connect provider's issuer, `${url}/oidc`. */
   oidcIssuer: string;
@@ -106,6 +107,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // Orbit CRM, the client-side-routed test CRM (spa-crm.ts); its API delays are its own, not `latencyMs`.
     if (path === '/spa-crm' || path.startsWith('/spa-crm/')) {
       send(res, await handleSpaCrm(method, path, { store, controls: controls.spaCrm, signal: shutdown.signal }));
+      return;
+    }
+    // The CRM API (crm-api.ts): seven CRMs' APIs for the extension's crmActions, with their own log and faults.
+    if (path === CRM_API_PATH || path.startsWith(`${CRM_API_PATH}/`)) {
+      await handleCrmApiRequest(req, res, {
+        state: controls.crmApi,
+        signal: shutdown.signal,
+        origin: baseUrlFor(req),
+        readBody: () => readBodyOr413(req, res),
+        onDrop: () => logLine(req, 'DROP', Date.now()),
+      });
       return;
     }
     if (path === '/' && method === 'GET') {
@@ -269,6 +281,7 @@ function indexPage(url: string): string {
       link('/__sandbox/state'),
       link('/__sandbox/counts'),
       link('/__sandbox/requests'),
+      link('/__sandbox/crm-api/requests'),
       link('/oidc/.well-known/openid-configuration'),
     ]}</ul><p>See sandbox/README.md for the API and control routes.</p></main>`,
     'body{font:15px/1.5 system-ui,sans-serif;margin:40px}',

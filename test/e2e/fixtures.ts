@@ -96,6 +96,52 @@ export class SandboxControl {
   fault(fault: Record<string, unknown>): Promise<unknown> {
     return this.call('POST', 'faults', fault);
   }
+  /**
+   * The sandbox's CRM API (sandbox/README.md, "CRM API"), for crmActions: e.g. `${crmApiUrl}/hubspot/crm/v3/objects/notes`.
+   * Credentials: CRM_API_CREDENTIALS in sandbox/crm-api-store.ts.
+   */
+  get crmApiUrl(): string {
+    return `${this.sandbox.url}/crm-api`;
+  }
+  /** Every /crm-api request (token endpoints too, preflights not), oldest first, last 500. */
+  crmApiRequests(): Promise<
+    {
+      at: string;
+      endpoint: string | null;
+      method: string;
+      path: string;
+      query: Record<string, string>;
+      headers: { authorization?: string; 'content-type'?: string; 'x-api-token'?: string };
+      body: unknown;
+      status: number;
+      fault: string | null;
+    }[]
+  > {
+    return this.call('GET', 'crm-api/requests');
+  }
+  /** Requests per endpoint name ('hubspot.note', 'salesforce.token', …), auth failures and faulted ones included. */
+  crmApiCounts(): Promise<Record<string, number>> {
+    return this.call('GET', 'crm-api/counts');
+  }
+  /** What the calls created, per CRM: `{ hubspot: { contacts, notes }, salesforce: { tasks }, … }`, each with its request body. */
+  crmApiRecords(): Promise<Record<string, Record<string, ({ id: string; createdAt: string; body?: unknown } & Record<string, unknown>)[]>>> {
+    return this.call('GET', 'crm-api/records');
+  }
+  /** Queues faults for the CRM API (the provider's FaultSchema, CRM endpoint names or '*'). */
+  crmApiFault(fault: Record<string, unknown> | Record<string, unknown>[]): Promise<unknown> {
+    return this.call('POST', 'crm-api/faults', fault);
+  }
+  /** Log, counts, records (back to the seed people), faults, settings and tokens. `POST reset` does it too. */
+  crmApiReset(): Promise<unknown> {
+    return this.call('POST', 'crm-api/reset');
+  }
+  crmApiSettings(settings: { tokenTtlSeconds?: number; latencyMs?: number }): Promise<{ tokenTtlSeconds: number; latencyMs: number }> {
+    return this.call('POST', 'crm-api/settings', settings);
+  }
+  /** Every token issued so far is expired from now on (for "401 → one refresh → retry"). */
+  crmApiExpireTokens(): Promise<{ expired: number }> {
+    return this.call('POST', 'crm-api/expire-tokens');
+  }
   async state(): Promise<{ contacts: { id: string; crm_id: string; phone_number?: string; first_name?: string; last_name?: string }[]; chatrooms: { id: string; contact_id: string; name: string; assigned_user_id: string }[] }> {
     return this.call('GET', 'state');
   }
