@@ -65,7 +65,8 @@ export default defineConfig({
     // identity + identity.email (Chrome): the signed-in account's e-mail says who the agent is, when the admin
     // turns agentFromBrowserProfile on (lib/config/browser-profile.ts). Required in the fleet build, where the
     // force-install grants it; optional in the store build, granted by one click in the options page.
-    permissions: ['storage', 'scripting', 'activeTab', ...(fleet && browser !== 'firefox' ? PROFILE_PERMISSIONS : [])],
+    // alarms: a CRM write-back waiting to be retried wakes the worker when it is due (no install warning).
+    permissions: ['storage', 'scripting', 'activeTab', 'alarms', ...(fleet && browser !== 'firefox' ? PROFILE_PERMISSIONS : [])],
     ...(!fleet && browser !== 'firefox' ? { optional_permissions: PROFILE_PERMISSIONS } : {}),
     // Admin rules name CRMs the manifest cannot know: the store build asks per host, never for all sites.
     // (MV2 keeps optional hosts in optional_permissions; WXT does not convert this key for Firefox.)

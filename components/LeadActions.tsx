@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LeadReading } from '../lib/crm/profile';
 import type { ActionOutcome, Lead } from '../lib/messaging';
 import { refuseHiddenClick } from './visible-click';
@@ -11,6 +11,13 @@ export interface LeadActionsProps {
   readLead(): Promise<LeadReading>;
   openChat(lead: Lead): Promise<ActionOutcome>;
   login(): Promise<ActionOutcome>;
+  /** Later news about this page's actions (the CRM write-back's outcome), shown as a second, smaller toast. */
+  subscribeNotices?(listener: (notice: Notice) => void): () => void;
+}
+
+export interface Notice {
+  ok: boolean;
+  message: string;
 }
 
 type Kind = 'chat' | 'login';
@@ -28,10 +35,12 @@ const SUCCESS_TOAST_MS = 6000;
  * they must be seen: a real click on buttons the page made invisible or covered does nothing (visible-click.ts).
  * All text is rendered as text (Preact escapes it), never as HTML: lead names come from the CRM page.
  */
-export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
+export function LeadActions({ readLead, openChat, login, subscribeNotices }: LeadActionsProps) {
   const [busy, setBusy] = useState<Kind | null>(null);
   const [toast, setToast] = useState<Toast | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const hideTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => subscribeNotices?.(setNotice), [subscribeNotices]);
 
   const run = async (kind: Kind, event: MouseEvent) => {
     if (!event.isTrusted || busy || refuseHiddenClick(event.currentTarget as Element, event)) return;
@@ -85,6 +94,14 @@ export function LeadActions({ readLead, openChat, login }: LeadActionsProps) {
           </button>
         </div>
       )}
+      {notice && (
+        <div class={`ccb-toast ccb-notice ${notice.ok ? 'ccb-ok' : 'ccb-error'}`} data-ccb="notice" data-ok={String(notice.ok)} role="status">
+          <span class="ccb-toast-text">{notice.message}</span>
+          <button type="button" class="ccb-link" aria-label="Dismiss" data-ccb="dismiss-notice" onClick={() => setNotice(null)}>
+            ×
+          </button>
+        </div>
+      )}
     </div>
   );
 }
@@ -132,6 +149,7 @@ export const LEAD_ACTIONS_CSS = `
 .ccb-button:focus-visible, .ccb-link:focus-visible { outline: 2px solid #1a56db; outline-offset: 2px; }
 .ccb-toast { position: fixed; right: 16px; bottom: 16px; z-index: 2147483647; max-width: 420px; display: flex; gap: 8px;
   align-items: flex-start; padding: 10px 12px; border-radius: 6px; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+.ccb-notice { bottom: 72px; font-size: 12px; }
 .ccb-ok { background: #046c4e; }
 .ccb-error { background: #9b1c1c; }
 .ccb-toast-text { flex: 1; white-space: pre-line; overflow-wrap: anywhere; }

@@ -82,6 +82,13 @@ export const ActionOutcomeSchema = z.union([
   z.object({
     ok: z.literal(true),
     message: text(500),
+    /**
+     * What was opened and for whom: the chatroom (Chat) and the agent's e-mail, for the CRM write-back and the
+     * page events a rule may ask for (never a login link).
+     */
+    detail: z.optional(
+      z.object({ chatroomUrl: optionalText(2048), chatroomId: optionalText(256), contactId: optionalText(256), agentEmail: optionalText(320) }),
+    ),
   }),
   z.object({
     ok: z.literal(false),
@@ -300,3 +307,7 @@ export type FindInCrmRequest = z.infer<typeof FindInCrmRequestSchema>;
 
 export const CardStateSchema = z.object({ collapsed: z.boolean() });
 export type CardState = z.infer<typeof CardStateSchema>;
+
+/** Background → the CRM tab's content script: how the CRM write-back of that tab's Chat went. */
+export const NoticeSchema = z.object({ ok: z.boolean(), message: text(1000) });
+export type Notice = z.infer<typeof NoticeSchema>;

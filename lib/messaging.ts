@@ -6,6 +6,7 @@ import type {
   ChatroomView,
   DashboardSetup,
   FindInCrmRequest,
+  Notice,
   ConnectionReport,
   DetectionStatus,
   Lead,
@@ -67,6 +68,8 @@ export interface ProtocolMap {
   findInCrm(request: FindInCrmRequest): ActionOutcome;
   /** Dashboard content script → background: remember whether the agent collapsed the card. */
   saveCardState(request: CardState): CardState;
+  /** Background → a CRM tab's content script (tabs.sendMessage): how the CRM write-back of its Chat went. */
+  crmActionOutcome(notice: Notice): void;
 }
 
 export type MessageName = keyof ProtocolMap;
@@ -107,6 +110,7 @@ export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   openCrmRecord: ['dashboard-page'],
   findInCrm: ['dashboard-page'],
   saveCardState: ['dashboard-page'],
+  crmActionOutcome: ['extension-page'],
 };
 
 /** The parts of runtime.MessageSender the checks read (the same in Chrome and Firefox). */

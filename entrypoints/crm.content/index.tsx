@@ -7,7 +7,9 @@ import { compileSetup } from '../../lib/crm/find-profile';
 import { watchLeadPages } from '../../lib/crm/lead-watcher';
 import { BUILT_IN_MATCHES } from '../../lib/crm/matches';
 import { restrictToTenants } from '../../lib/crm/tenants';
-import { isExtensionPage, onMessage, type PageSetup, SENDERS, sendMessage } from '../../lib/messaging';
+import { findProfileIn } from '../../lib/crm/find-profile';
+import { dispatchPageEvent, pageEventDetail } from '../../lib/crm/page-events';
+import { type ActionOutcome, isExtensionPage, type Lead, type Notice, onMessage, type PageSetup, SENDERS, sendMessage } from '../../lib/messaging';
 
 export default defineContentScript({
   // Registered by the background at run time, for the company's tenants of the built-in CRMs only (crmTenants)
@@ -24,6 +26,7 @@ export default defineContentScript({
     // navigation (a HubSpot portal is a path, which a match pattern cannot bound exactly).
     const profiles = restrictToTenants(compiled.profiles, setup.crmTenants);
     const problems = [...setup.problems, ...compiled.problems];
+    const notices = noticeBoard();
     const watcher = watchLeadPages({
       profiles,
       signal: ctx.signal,
@@ -34,20 +37,52 @@ export default defineContentScript({
           LEAD_ACTIONS_CSS,
           <LeadActions
             readLead={source.readForClick}
-            openChat={(lead) => sendMessage('openChat', lead)}
-            login={() => sendMessage('login', { pageUrl: location.href })}
+            openChat={async (lead) => announced(await sendMessage('openChat', lead), lead)}
+            login={async () => announced(await sendMessage('login', { pageUrl: location.href }))}
+            subscribeNotices={notices.subscribe}
           />,
         ),
     });
+    // Page events, for a rule that asks for them: after the outcome, on the page the action was clicked on.
+    const announced = (outcome: ActionOutcome, lead?: Lead): ActionOutcome => {
+      const profile = findProfileIn(location.href, profiles);
+      if (profile?.pageEvents) {
+        const event = lead ? (outcome.ok ? 'chat-opened' : 'chat-failed') : 'login';
+        if (lead || outcome.ok) dispatchPageEvent(document, pageEventDetail(event, outcome, lead, new Date()));
+      }
+      return outcome;
+    };
+    const removeNoticeHandler = onMessage('crmActionOutcome', ({ data, sender }) => {
+      if (!fromExtension('crmActionOutcome', sender)) return;
+      notices.tell({ ok: data.ok === true, message: String(data.message).slice(0, 1000) });
+    });
+    ctx.onInvalidated(removeNoticeHandler);
     const removeStatusHandler = onMessage('getDetectionStatus', ({ sender }) => {
-      // The one sender table (lib/messaging.ts): only the popup, an extension page, may ask.
-      const allowed = SENDERS.getDetectionStatus.some((kind) => kind === 'extension-page' && isExtensionPage(sender, browser.runtime.id, browser.runtime.getURL('/')));
-      if (!allowed) throw new Error('Only the extension’s own pages may ask what this page shows.');
+      if (!fromExtension('getDetectionStatus', sender)) throw new Error('Only the extension’s own pages may ask what this page shows.');
       return watcher.status();
     });
     ctx.onInvalidated(removeStatusHandler);
   },
 });
+
+/** The one sender table (lib/messaging.ts): the messages a content script answers come from the extension's own pages. */
+function fromExtension(name: 'getDetectionStatus' | 'crmActionOutcome', sender: Parameters<typeof isExtensionPage>[0]): boolean {
+  return SENDERS[name].includes('extension-page') && isExtensionPage(sender, browser.runtime.id, browser.runtime.getURL('/'));
+}
+
+/** Later news for the buttons shown now (the CRM write-back's outcome). */
+function noticeBoard() {
+  const listeners = new Set<(notice: Notice) => void>();
+  return {
+    subscribe: (listener: (notice: Notice) => void) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    tell: (notice: Notice) => {
+      for (const listener of listeners) listener(notice);
+    },
+  };
+}
 
 /**
  * No profiles, and say so in the diagnostics, when the background cannot be reached or answers oddly. The

@@ -189,8 +189,10 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   const chatroomId = assigned.chatroomId ?? (await ctx.store.findChatroomId(orgId, contactId));
   const card = cardFromLead(lead, me, ctx.now(), values.defaultCountry ?? CONFIG_DEFAULTS.defaultCountry);
   await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now(), chatted.sent, card);
-  await ctx.showInDashboard(chatroomUrl(provider, values, { chatroomId, contactId, crmId: chatted.providerCrmId }), provider.providerDashboardUrl);
-  return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId, chatted.notes) };
+  const shown = chatroomUrl(provider, values, { chatroomId, contactId, crmId: chatted.providerCrmId });
+  await ctx.showInDashboard(shown, provider.providerDashboardUrl);
+  const detail = { chatroomUrl: shown, contactId, ...(chatroomId ? { chatroomId } : {}), ...(me.email ? { agentEmail: me.email } : {}) };
+  return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId, chatted.notes), detail };
 }
 
 function refuseLongCrmId(providerCrmId: string): void {

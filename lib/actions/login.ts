@@ -37,7 +37,7 @@ async function runLogin(ctx: ActionContext): Promise<ActionOutcome> {
   // From here on, any text that quotes the link (e.g. the browser failing to open it) is redacted.
   rememberSecret(link.url);
   await ctx.showInDashboard(link.url, provider.providerDashboardUrl);
-  return { ok: true, message: `Saleschat opened, logged in as ${agent.email ?? agent.providerUserId}.` };
+  return { ok: true, message: `Saleschat opened, logged in as ${agent.email ?? agent.providerUserId}.`, ...(agent.email ? { detail: { agentEmail: agent.email } } : {}) };
 }
 
 /** The kept link while it has time left; an expired one is dropped. */

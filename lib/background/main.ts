@@ -27,6 +27,8 @@ import { closeStorageToContentScripts, type StorageAreaName, storageAccessItem }
 import { activeCrmProfiles, effectiveTenants, pageSetup } from './page-setup';
 import { builtInMatches } from '../crm/tenants';
 import { teamBackground } from './team';
+import { maskActionSecrets } from '../crm-actions/validate';
+import { crmWriteBack } from './crm-actions';
 import { cardStateItem, dashboardBackground } from './dashboard';
 import { recentlyShown } from './recently-shown';
 
@@ -38,7 +40,11 @@ export function startBackground(): void {
   const storageClosed = closeStorageToContentScripts(chromeStorageAreas())
     .then((access) => storageAccessItem.setValue(access))
     .catch((error) => console.warn(redact(`CRM Chat Bridge: could not close storage to content scripts: ${String(error)}`)));
-  const store = new MappingStore(new BridgeDatabase());
+  const db = new BridgeDatabase();
+  const store = new MappingStore(db);
+  // The CRM write-back (crmActions): rows a stopped worker left are run at its start.
+  const writeBack = crmWriteBack(db, loadConfig);
+  writeBack.resume();
   // One per background context: Chat and Login share its lock, so together they open one tab.
   const dashboardTab = createDashboardTab(browser);
   const sessionStore = browser.storage.session ? storageAreaSessionStore(browser.storage.session) : memorySessionStore();
@@ -133,19 +139,24 @@ export function startBackground(): void {
       openChat: {
         schema: LeadSchema,
         pageUrl: (lead) => lead.pageUrl,
-        run: async (lead) => {
+        run: async (lead, from) => {
           const config = await loadConfig();
           if (config.values.gatewayUrl) return team.chat(config.values.gatewayUrl, lead);
           await settledWithin(journalResumed, JOURNAL_WAIT_MS);
-          return recorded(await openChat(lead, context(config)));
+          const outcome = await recorded(await openChat(lead, context(config)));
+          writeBack.after(outcome.ok ? 'chat-opened' : 'chat-failed', config, outcome, { lead, ...from });
+          return outcome;
         },
       },
       login: {
         schema: LoginRequestSchema,
         pageUrl: (request) => request?.pageUrl,
-        run: async () => {
+        run: async (_request, from) => {
           const config = await loadConfig();
-          return config.values.gatewayUrl ? team.login(config.values.gatewayUrl) : recorded(await login(context(config)));
+          if (config.values.gatewayUrl) return team.login(config.values.gatewayUrl);
+          const outcome = await recorded(await login(context(config)));
+          if (outcome.ok) writeBack.after('login', config, outcome, { ...from });
+          return outcome;
         },
       },
       ...team.routes,
@@ -260,7 +271,9 @@ export function settingsView(
   storageAccess: SettingsView['storageAccess'] | null = null,
   browserProfile: BrowserProfileState | null = null,
 ): SettingsView {
-  const { apiToken, ...values } = config.values;
+  const { apiToken, crmActions, ...rest } = config.values;
+  // The CRM's credentials in crmActions are the company's, not the agent's: the options page gets them masked.
+  const values = crmActions ? { ...rest, crmActions: maskActionSecrets(crmActions) } : rest;
   const agent = resolveAgent(config.values);
   let notReady: string | undefined;
   try {

@@ -12,11 +12,12 @@ export interface Route<K extends MessageName> {
   pageUrl?(data: Data<K>): string | undefined;
   /** The reply to data that fails the schema; by default the request is refused with an InvalidRequestError. */
   invalid?(issues: readonly { path: PropertyKey[]; message: string }[]): Reply<K>;
-  run(data: Data<K>): Promise<Reply<K>> | Reply<K>;
+  /** `from.tabId`: the tab of the content script that asked (for later news to it), when a tab asked. */
+  run(data: Data<K>, from?: { tabId?: number }): Promise<Reply<K>> | Reply<K>;
 }
 
-/** Every message the background answers (getDetectionStatus is answered by content scripts). */
-export type Routes = { [K in Exclude<MessageName, 'getDetectionStatus'>]: Route<K> };
+/** Every message the background answers (content scripts answer getDetectionStatus and crmActionOutcome). */
+export type Routes = { [K in Exclude<MessageName, 'getDetectionStatus' | 'crmActionOutcome'>]: Route<K> };
 
 /** Data that does not pass its schema; the name survives the message channel, like UntrustedSenderError. */
 export class InvalidRequestError extends Error {
@@ -40,7 +41,8 @@ function serve<K extends keyof Routes>(name: K, route: Route<K>, senders: Sender
       if (route.invalid) return route.invalid(parsed.error.issues);
       throw new InvalidRequestError(describeIssues(name, parsed.error.issues));
     }
-    return route.run(parsed.data);
+    const tabId = (sender as { tab?: { id?: number } }).tab?.id;
+    return route.run(parsed.data, tabId === undefined ? {} : { tabId });
   });
 }
 

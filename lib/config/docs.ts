@@ -98,6 +98,11 @@ export const CONFIG_DOCS: Record<ConfigKey, { title: string; description: string
     description:
       'Optional. A rule in the crmRules format that reads the contact\'s phone, e-mail and name on a Saleschat dashboard chatroom page (url: the chatroom pages), instead of the built-in "Saleschat dashboard" profile. For when the dashboard\'s markup changes.',
   },
+  crmActions: {
+    title: 'CRM actions (write-back)',
+    description:
+      'Optional, policy only. HTTP calls to your CRM\'s API when a chat opens (chat-opened), fails (chat-failed) or on Login: e.g. a Salesforce Task on the lead. Each: { "name", "on": ["chat-opened"], "auth": {…}, "steps": [{ "method", "url", "body", "capture", "when" }] }; variables such as {CRM_ID} {EMAIL} {AGENT_EMAIL} {CHATROOM_URL} {NOW_ISO}. Run after the chat opened, journaled, retried; presets for six CRMs in docs/crm-actions.md. Team mode: the gateway\'s CRM_ACTIONS.',
+  },
   gatewayUrl: {
     title: 'Team gateway URL',
     description:

@@ -55,7 +55,10 @@ function toChromeSchema(node: JsonSchema, path: string): ChromeSchema {
   const type = Array.isArray(node.type) ? undefined : node.type;
   if (type === 'object') {
     const properties = Object.fromEntries(
-      Object.entries(node.properties ?? {}).map(([key, child]) => [key, toChromeSchema(child, `${path}.${key}`)]),
+      Object.entries(node.properties ?? {})
+        // A part marked for it has another form for Chrome policy (e.g. a crmActions step's body: bodyJson).
+        .filter(([, child]) => child.chromePolicy !== 'omit')
+        .map(([key, child]) => [key, toChromeSchema(child, `${path}.${key}`)]),
     );
     const values = node.additionalProperties;
     // A record (z.record): Chrome keeps keys it was not told about only when additionalProperties says what they hold.

@@ -10,6 +10,7 @@ import {
   ConfigSchema,
   type PartialConfig,
   TEAM_MODE_IGNORED_KEYS,
+  POLICY_ONLY_KEYS,
   TOKEN_BOUND_KEYS,
 } from './schema';
 
@@ -68,9 +69,10 @@ export function resolveConfig(layers: ConfigLayers): ResolvedConfig {
   const policy = asRecord(layers.policy);
   const agent = asRecord(layers.agent);
   const policyToken = present(policy.apiToken);
+  const agentLayer = withoutPolicyOnly(agent, resolved);
   const sources: [ConfigProblem['source'], Record<string, unknown>][] = [
     ['policy', policy],
-    ['agent', policyToken ? withoutTokenBound(agent, policy, resolved) : agent],
+    ['agent', policyToken ? withoutTokenBound(agentLayer, policy, resolved) : agentLayer],
   ];
 
   for (const [source, layer] of sources) {
@@ -193,9 +195,20 @@ function withoutTokenBound(agent: Record<string, unknown>, policy: Record<string
  * policy, the keys it binds (agentEmail only when agents may pick themselves).
  */
 export function agentMayNotSet(resolved: ResolvedConfig): ConfigKey[] {
-  if (resolved.sources.apiToken !== 'policy') return resolved.locked;
+  if (resolved.sources.apiToken !== 'policy') return [...new Set([...resolved.locked, ...POLICY_ONLY_KEYS])];
   const bound = TOKEN_BOUND_KEYS.filter((key) => !(key === 'agentEmail' && resolved.values.agentSelfSelect === true));
-  return [...new Set([...resolved.locked, ...bound])];
+  return [...new Set([...resolved.locked, ...POLICY_ONLY_KEYS, ...bound])];
+}
+
+/** The agent's layer without the keys only policy may set (POLICY_ONLY_KEYS), each reported as ignored. */
+function withoutPolicyOnly(agent: Record<string, unknown>, resolved: ResolvedConfig): Record<string, unknown> {
+  const kept = { ...agent };
+  for (const key of POLICY_ONLY_KEYS) {
+    if (!present(agent[key])) continue;
+    delete kept[key];
+    resolved.ignored.push({ key, message: 'only your administrator can set this (it holds the CRM’s credentials): your own value is ignored' });
+  }
+  return kept;
 }
 
 /** agentProviderUserId must be someone in the directory: a free-form id would let anyone act as anyone. */

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { BUILT_IN_PROFILE_IDS } from '../crm/profiles/ids';
 import { CrmRuleSchema } from '../crm/rules/schema';
 import { tenantProblem } from '../crm/tenants';
+import { crmActionsProblems } from '../crm-actions/validate';
+import { CrmActionSchema } from '../crm-actions/schema';
 import { lookupTemplateProblem } from './lookup-variables';
 
 /**
@@ -180,6 +182,16 @@ export const ConfigSchema = z.object({
   screenPop: z.enum(['off', 'focus', 'open']),
   /** Reads the phone, e-mail and name on a dashboard chatroom page instead of the built-in Saleschat dashboard profile. */
   dashboardRule: CrmRuleSchema,
+  /**
+   * The CRM learns a chat happened: HTTP calls to the CRM's API on chat-opened, chat-failed or login
+   * (lib/crm-actions/, docs/crm-actions.md). Policy only (POLICY_ONLY_KEYS): they hold the CRM's credentials.
+   */
+  crmActions: z
+    .array(CrmActionSchema)
+    .max(10)
+    .superRefine((actions, ctx) => {
+      for (const problem of crmActionsProblems(actions)) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 });
 
 export type ConfigKey = keyof typeof ConfigSchema.shape;
@@ -236,8 +248,17 @@ export const TOKEN_BOUND_KEYS: readonly ConfigKey[] = [
   'contactStageUrlTemplate',
 ];
 
-/** Keys whose value is a credential: never sent to any page, never logged, shown masked. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['apiToken'];
+/**
+ * Keys whose value is or holds a credential: masked on chrome://policy, never logged. apiToken is never sent to any
+ * page; crmActions reaches the options page with its secrets masked (lib/crm-actions/validate.ts).
+ */
+export const SECRET_KEYS: readonly ConfigKey[] = ['apiToken', 'crmActions'];
+
+/**
+ * Keys taken from policy only: they hold the company's credentials for other systems, which must not sit in the
+ * agent's own options (readable by content scripts in Firefox), and they decide where lead data goes.
+ */
+export const POLICY_ONLY_KEYS: readonly ConfigKey[] = ['crmActions'];
 
 /**
  * Keys that say who the agent is or act with the provider token: in team mode the gateway decides these, so
@@ -256,4 +277,5 @@ export const TEAM_MODE_IGNORED_KEYS: readonly ConfigKey[] = [
   'phoneChangePolicy',
   'stageMapping',
   'contactStageUrlTemplate',
+  'crmActions',
 ];

@@ -38,6 +38,8 @@ export interface CrmProfile {
   findAnchor(doc: Document): AnchorPlacement | null;
   /** Show a floating button when the lead is readable but no anchor is. */
   floating: boolean;
+  /** Tell the page what happened with DOM events (the rule's pageEvents). */
+  pageEvents?: boolean;
   /** True when the record lives in a same-origin iframe (the watcher then observes that document too). */
   usesFrame: boolean;
   /** That iframe's document, or null. */

@@ -1,5 +1,6 @@
 import Dexie, { type Table } from 'dexie';
 import type { EarlierContact, FieldsSent } from '../actions/contact-sync';
+import type { CrmActionRow } from '../crm-actions/runner';
 import type { CrmCard } from '../messages';
 
 /** Every table is keyed by [orgId, id]. */
@@ -135,6 +136,8 @@ export class BridgeDatabase extends Dexie {
   assignments!: Table<AssignmentRow, OrgKey>;
   journal!: Table<ChatJournalRow, OrgKey>;
   secrets!: Table<SecretRow, SecretRow['name']>;
+  /** Version 6: the CRM write-back journal (lib/crm-actions/runner.ts), one row per (event, action). */
+  crmActions!: Table<CrmActionRow, string>;
 
   constructor(name = DATABASE_NAME) {
     super(name);
@@ -172,5 +175,7 @@ export class BridgeDatabase extends Dexie {
       });
     // Version 5: the dashboard's CRM card finds a contact by its chatroom id.
     this.version(5).stores({ contactChatrooms: '[orgId+providerContactId], [orgId+chatroomId]' });
+    // Version 6 only adds a table: the CRM write-back journal, found by when its rows are due.
+    this.version(6).stores({ crmActions: 'id, nextAttemptAt' });
   }
 }

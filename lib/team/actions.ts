@@ -37,7 +37,8 @@ async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOu
     .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
     .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
   await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
-  return { ok: true, message: answer.message };
+  const detail = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}), agentEmail: session.email };
+  return { ok: true, message: answer.message, detail };
 }
 
 export function teamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
@@ -50,7 +51,7 @@ async function runTeamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
   if (!answer.ok) return answer;
   rememberSecret(answer.url);
   await ctx.showInDashboard(answer.url, dashboardUrl(session));
-  return { ok: true, message: `Saleschat opened, logged in as ${session.email}.` };
+  return { ok: true, message: `Saleschat opened, logged in as ${session.email}.`, detail: { agentEmail: session.email } };
 }
 
 function dashboardUrl(session: StoredSession): string {

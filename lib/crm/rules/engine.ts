@@ -30,6 +30,8 @@ export interface NormalisedRule {
   extraFields: ExtraFieldSpec[];
   anchor: AnchorTarget[];
   floating: boolean;
+  /** Dispatch the documented page events on the CRM page (lib/crm/page-events.ts). */
+  pageEvents: boolean;
   crmIdTemplate: string;
   /** See lib/crm/watch/freshness.ts. */
   settleMs: number;
@@ -136,6 +138,7 @@ export function compileRule(input: CrmRule | unknown, origin: 'built-in' | 'rule
       extraFields,
       anchor: list(input.anchor).map(normaliseAnchor).filter((a): a is AnchorTarget => a !== undefined),
       floating: input.floating !== false,
+      pageEvents: input.pageEvents === true,
       crmIdTemplate: str(input.crmIdTemplate, 200)?.includes('{ID}') ? (input.crmIdTemplate as string) : DEFAULT_CRM_ID_TEMPLATE,
       settleMs: typeof input.settleMs === 'number' && input.settleMs >= 0 && input.settleMs <= 5000 ? input.settleMs : DEFAULT_SETTLE_MS,
     };
@@ -204,6 +207,7 @@ function profileFor(rule: NormalisedRule, matchers: UrlMatcher[], urlPatterns: s
     readLead,
     findAnchor,
     floating: rule.floating,
+    pageEvents: rule.pageEvents,
     usesFrame: rule.frame !== undefined,
     frameDocument,
   };

@@ -132,6 +132,12 @@ export const CrmRuleSchema = z.strictObject({
     .describe('After an in-page navigation without shownRecordId: how long the record must stay unchanged before the buttons act (default 400)'),
   anchor: z.union([AnchorTargetSchema, z.array(AnchorTargetSchema).min(1).max(10)]).optional(),
   floating: z.boolean().optional().describe('Show a floating button when no anchor is found (default true)'),
+  pageEvents: z
+    .boolean()
+    .optional()
+    .describe(
+      'Tell the CRM page what happened: crm-chat-bridge:chat-opened, :chat-failed and :login DOM events on its document (docs/crm-actions.md#page-events); default false',
+    ),
 });
 
 export type CrmRule = z.infer<typeof CrmRuleSchema>;

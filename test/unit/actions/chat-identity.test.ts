@@ -97,7 +97,7 @@ describe('assign answers 404 on a known lead (the contact is gone at the provide
       return { chatroomId: `cr_${contactId}`, assignedUserId: 'u_alice' };
     };
     const outcome = await openChat(lead(), ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.' });
+    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(ctx.provider.calls.map((call) => [call.method, call.method === 'assign' ? call.args[0] : undefined])).toEqual([
       ['assign', 'c_1'],
       ['createContact', undefined],

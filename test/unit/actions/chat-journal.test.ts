@@ -138,7 +138,7 @@ describe('a worker stopped between create-contact and assign', () => {
     expect(await resumeJournal(second)).toEqual({ restored: 0, present: 1, differs: 0, pending: 0, expired: 0 });
     const outcome = await openChat(lead(), second);
 
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.' });
+    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(second.provider.count('createContact')).toBe(1);
     expect(second.provider.calls.filter((call) => call.method === 'assign').map((call) => call.args)).toEqual([
       ['c_1', 'u_alice'],

@@ -69,7 +69,7 @@ describe('names', () => {
   it('a lead renamed in the CRM: exactly [update, assign], in that order, the update carrying the crm_id and the new names', async () => {
     const ctx = await knownLead();
     const outcome = await openChat(lead({ firstName: 'Augusta Ada', lastName: 'King' }), ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Augusta Ada King opened.' });
+    expect(outcome).toEqual({ ok: true, message: 'Chat with Augusta Ada King opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(ctx.provider.calls).toEqual([
       { method: 'updateContact', args: ['c_1', { crm_id: 'L-1001', first_name: 'Augusta Ada', last_name: 'King' }] },
       { method: 'assign', args: ['c_1', 'u_alice'] },
@@ -126,13 +126,14 @@ describe('names', () => {
     expect(outcome).toEqual({
       ok: true,
       message: "Chat with Ada King opened. Saleschat still shows the lead's earlier name (the update failed: Saleschat error 5000001 INTERNAL_ERROR); the next Chat tries again.",
+      detail: expect.objectContaining({ agentEmail: 'alice@example.com' }),
     });
     expect(ctx.opened).toEqual(['https://app.test/app/chatrooms/cr_c_1']);
     expect((await ctx.store.findContact('org_1', 'L-1001'))?.sent).toMatchObject({ last_name: 'Lovelace' });
 
     ctx.provider.updateContactResult = async (contactId) => ({ id: contactId });
     ctx.provider.calls = [];
-    expect(await openChat(lead({ lastName: 'King' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada King opened.' });
+    expect(await openChat(lead({ lastName: 'King' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada King opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(methods(ctx)).toEqual(['updateContact', 'assign']);
     expect((await ctx.store.findContact('org_1', 'L-1001'))?.sent).toMatchObject({ last_name: 'King' });
   });
@@ -148,7 +149,7 @@ describe('names', () => {
       return { chatroomId: `cr_${contactId}`, assignedUserId: 'u_alice' };
     };
     const outcome = await openChat(lead({ lastName: 'King' }), ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada King opened.' });
+    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada King opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(methods(ctx)).toEqual(['updateContact', 'assign', 'createContact', 'assign']);
     expect(ctx.provider.calls[2]?.args[0]).toMatchObject({ crm_id: 'L-1001', first_name: 'Ada', last_name: 'King', phone_number: FIRST });
     expect(await ctx.store.findContact('org_1', 'L-1001')).toMatchObject({ providerContactId: 'c_2', sent: { first_name: 'Ada', last_name: 'King', phone_number: FIRST } });
@@ -157,7 +158,7 @@ describe('names', () => {
   it('a mapping saved before the fields were kept: no update, the CRM’s fields become the baseline', async () => {
     const ctx = makeContext();
     await ctx.store.saveContact('org_1', 'L-1001', 'c_7', NOW);
-    expect(await openChat(lead({ lastName: 'King', phone: '415-555-0199' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada King opened.' });
+    expect(await openChat(lead({ lastName: 'King', phone: '415-555-0199' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada King opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(ctx.provider.calls).toEqual([{ method: 'assign', args: ['c_7', 'u_alice'] }]);
     expect((await ctx.store.findContact('org_1', 'L-1001'))?.sent).toEqual({ first_name: 'Ada', last_name: 'King', phone_number: SECOND });
 
@@ -192,7 +193,7 @@ describe('phone number changed in the CRM', () => {
   it('warn (default): the existing chat opens, the agent reads both numbers, one assign', async () => {
     const ctx = await knownLead();
     const outcome = await openChat(lead({ phone: '415-555-0199' }), ctx);
-    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${phoneChangedWarning(changed)}` });
+    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${phoneChangedWarning(changed)}`, detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(outcome.message).toContain(FIRST);
     expect(outcome.message).toContain(SECOND);
     expect(ctx.provider.calls).toEqual([{ method: 'assign', args: ['c_1', 'u_alice'] }]);
@@ -215,7 +216,7 @@ describe('phone number changed in the CRM', () => {
   it('newContact: a contact <id>-2 with the new number, its chatroom opened, both remembered; a third number: <id>-3', async () => {
     const ctx = await knownLead({ ...BASE_OPTIONS, phoneChangePolicy: 'newContact' });
     const outcome = await openChat(lead({ phone: '415-555-0199' }), ctx);
-    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${newContactNote(changed, 'L-1001-2')}` });
+    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${newContactNote(changed, 'L-1001-2')}`, detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(ctx.provider.calls).toEqual([
       { method: 'createContact', args: [{ crm_id: 'L-1001-2', first_name: 'Ada', last_name: 'Lovelace', phone_number: SECOND, opt_in_date: new Date(NOW).toISOString() }] },
       { method: 'assign', args: ['c_2', 'u_alice'] },
@@ -257,7 +258,7 @@ describe('phone number changed in the CRM', () => {
     ctx.opened = [];
 
     const outcome = await openChat(lead(), ctx);
-    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${switchedBackNote({ sent: SECOND, crm: FIRST })}` });
+    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${switchedBackNote({ sent: SECOND, crm: FIRST })}`, detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     // Only its number is known for sure of the contact it returns to: its names are brought up to date.
     expect(ctx.provider.calls).toEqual([
       { method: 'updateContact', args: ['c_1', { crm_id: 'L-1001', first_name: 'Ada', last_name: 'Lovelace' }] },
@@ -398,7 +399,7 @@ describe('stage', () => {
 
   it('a mapped status that changed: one stage request at the configured route, alongside the assign', async () => {
     const ctx = await knownLead(WITH_STAGES);
-    expect(await openChat(lead({ status: 'closed won' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.' });
+    expect(await openChat(lead({ status: 'closed won' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(ctx.provider.calls).toHaveLength(2);
     expect(stageCalls(ctx)).toEqual([['/v1/orgs/org_1/contact/c_1/stage', { stage: 'closed', disposition: 'won' }]]);
     expect(ctx.provider.calls.filter((call) => call.method === 'assign')).toEqual([{ method: 'assign', args: ['c_1', 'u_alice'] }]);
@@ -435,12 +436,13 @@ describe('stage', () => {
     expect(outcome).toEqual({
       ok: true,
       message: "Chat with Ada Lovelace opened. The lead's stage was not updated in Saleschat (Saleschat answered HTTP 404 Not Found.); the next Chat tries again.",
+      detail: expect.objectContaining({ agentEmail: 'alice@example.com' }),
     });
     expect((await ctx.store.findContact('org_1', 'L-1001'))?.sent).not.toHaveProperty('stage');
 
     ctx.provider.updateStageResult = async () => undefined;
     ctx.provider.calls = [];
-    expect(await openChat(lead({ status: 'Qualified' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.' });
+    expect(await openChat(lead({ status: 'Qualified' }), ctx)).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(stageCalls(ctx)).toHaveLength(1);
     expect((await ctx.store.findContact('org_1', 'L-1001'))?.sent).toMatchObject({ stage: 'qualified' });
   });
@@ -448,7 +450,7 @@ describe('stage', () => {
   it('stageMapping without contactStageUrlTemplate: the chat opens, no stage request, the message asks for the route', async () => {
     const ctx = await knownLead({ ...BASE_OPTIONS, stageMapping: STAGES });
     const outcome = await openChat(lead({ status: 'Qualified' }), ctx);
-    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${STAGE_ROUTE_MISSING_NOTE}` });
+    expect(outcome).toEqual({ ok: true, message: `Chat with Ada Lovelace opened.${STAGE_ROUTE_MISSING_NOTE}`, detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(outcome.message).toContain('contactStageUrlTemplate');
     expect(methods(ctx)).toEqual(['assign']);
   });

@@ -17,7 +17,12 @@ describe('Chat on a new lead', () => {
   it('creates the contact (E.164 phone), assigns it to me, stores the mapping and opens the chatroom', async () => {
     const ctx = makeContext();
     const outcome = await openChat(lead(), ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened.' });
+    expect(outcome).toEqual({
+      ok: true,
+      message: 'Chat with Ada Lovelace opened.',
+      // What the CRM write-back and the page events are told: never a login link.
+      detail: { chatroomUrl: 'https://app.test/app/chatrooms/cr_c_1', chatroomId: 'cr_c_1', contactId: 'c_1', agentEmail: 'alice@example.com' },
+    });
     expect(ctx.provider.calls).toEqual([
       {
         method: 'createContact',
@@ -101,7 +106,7 @@ describe('Chat when the provider returns no chatroom id', () => {
     const ctx = makeContext();
     ctx.provider.assignResult = async () => ({});
     const outcome = await openChat(lead(), ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened. Saleschat did not say which chatroom, so the contact is shown.' });
+    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened. Saleschat did not say which chatroom, so the contact is shown.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
     expect(ctx.opened).toEqual(['https://app.test/app/contacts/c_1']);
   });
 
@@ -117,7 +122,7 @@ describe('Reassignment rules', () => {
     const ctx = makeContext();
     ctx.provider.assignResult = async () => ({ chatroomId: 'cr_9', assignedUserId: 'u_alice', previousAssignedUserId: 'u_bob' });
     const outcome = await openChat(lead(), ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened. It was assigned to Bob Agent (bob@example.com); it is yours now.' });
+    expect(outcome).toEqual({ ok: true, message: 'Chat with Ada Lovelace opened. It was assigned to Bob Agent (bob@example.com); it is yours now.', detail: expect.objectContaining({ agentEmail: 'alice@example.com' }) });
   });
 
   it('allowReassign false + lead owned (CRM owner) by another agent: no provider call, a clear message', async () => {

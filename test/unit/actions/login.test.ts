@@ -6,7 +6,7 @@ describe('Login', () => {
   it('gets a magic link for the agent and opens it in the dashboard tab; by default nothing is kept', async () => {
     const ctx = makeContext();
     const outcome = await login(ctx);
-    expect(outcome).toEqual({ ok: true, message: 'Saleschat opened, logged in as alice@example.com.' });
+    expect(outcome).toEqual({ ok: true, message: 'Saleschat opened, logged in as alice@example.com.', detail: { agentEmail: 'alice@example.com' } });
     expect(ctx.provider.calls).toEqual([{ method: 'magicLink', args: ['u_alice'] }]);
     expect(ctx.opened).toEqual(['https://app.test/app/magic/1']);
     expect(await ctx.loginLinks.get('org_1/u_alice')).toBeUndefined();

@@ -48,9 +48,9 @@ describe('the generated managed schema', () => {
     }
   });
 
-  it('marks the token sensitive, so chrome://policy masks it (observed: shown as ********)', () => {
+  it('marks the token and the CRM actions (their credentials) sensitive, so chrome://policy masks them (observed: shown as ********)', () => {
     expect(schema.properties?.apiToken?.sensitiveValue).toBe(true);
-    expect(Object.entries(schema.properties ?? {}).filter(([, property]) => property.sensitiveValue).map(([key]) => key)).toEqual(['apiToken']);
+    expect(Object.entries(schema.properties ?? {}).filter(([, property]) => property.sensitiveValue).map(([key]) => key)).toEqual(['apiToken', 'crmActions']);
   });
 
   it('lets every valid config through Chrome unchanged (nothing dropped, no nested field stripped)', () => {

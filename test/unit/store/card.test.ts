@@ -118,8 +118,8 @@ describe('upgrading a version-4 database to version 5', () => {
     await writeVersion4(name);
     const db = new BridgeDatabase(name);
     await db.open();
-    expect(db.verno).toBe(5);
-    expect(db.tables.map((table) => table.name).sort()).toEqual(['assignments', 'contactChatrooms', 'contacts', 'journal', 'secrets', 'users']);
+    expect(db.verno).toBe(6);
+    expect(db.tables.map((table) => table.name).sort()).toEqual(['assignments', 'contactChatrooms', 'contacts', 'crmActions', 'journal', 'secrets', 'users']);
     for (const [table, rows] of Object.entries(V4_ROWS) as [string, object[]][]) {
       expect(await db.table(table).toArray(), table).toEqual(expect.arrayContaining(rows));
       expect(await db.table(table).count(), table).toBe(rows.length);

@@ -46,8 +46,8 @@ describe('upgrading a version-1 database', () => {
 
     const db = new BridgeDatabase(name);
     await db.open();
-    expect(db.verno).toBe(5);
-    expect(db.tables.map((table) => table.name).sort()).toEqual(['assignments', 'contactChatrooms', 'contacts', 'journal', 'secrets', 'users']);
+    expect(db.verno).toBe(6);
+    expect(db.tables.map((table) => table.name).sort()).toEqual(['assignments', 'contactChatrooms', 'contacts', 'crmActions', 'journal', 'secrets', 'users']);
     // Version 4 deletes the stored login links and keeps the rest of the agent's row.
     const users = V1_ROWS.users.map(({ magicLink: _link, magicLinkExpiresAt: _expiry, ...rest }) => rest);
     const expected: Record<string, object[]> = { ...V1_ROWS, users, contacts: V1_ROWS.contacts.map(asLegacy) };
@@ -109,7 +109,7 @@ describe('upgrading a version-2 database (identities before namespacing)', () =>
     await writeVersion2(name);
     const db = new BridgeDatabase(name);
     await db.open();
-    expect(db.verno).toBe(5);
+    expect(db.verno).toBe(6);
     expect(await db.contacts.toArray()).toEqual(expect.arrayContaining(V2_CONTACTS.map(asLegacy)));
     expect(await db.journal.toArray()).toEqual(expect.arrayContaining(V2_JOURNAL.map(asLegacy)));
     expect(await db.contactChatrooms.get(['org_1', 'c_1'])).toMatchObject({ chatroomId: 'cr_1' });
