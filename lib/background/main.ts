@@ -29,6 +29,7 @@ import { builtInMatches } from '../crm/tenants';
 import { teamBackground } from './team';
 import { maskActionSecrets } from '../crm-actions/validate';
 import { crmWriteBack } from './crm-actions';
+import { crmActionHosts } from '../crm-actions/hosts';
 import { cardStateItem, dashboardBackground } from './dashboard';
 import { recentlyShown } from './recently-shown';
 
@@ -191,9 +192,18 @@ export function startBackground(): void {
         schema: EmptyRequestSchema,
         run: async () => {
           const manifestHosts = browser.runtime.getManifest().host_permissions ?? [];
-          const dashboard = await dashboardAccess((await loadConfig()).values.providerDashboardUrl, { permissions: browser.permissions, manifestHosts });
+          const { values } = await loadConfig();
+          const dashboard = await dashboardAccess(values.providerDashboardUrl, { permissions: browser.permissions, manifestHosts });
           const { access, unresolved } = await syncRules();
-          return { access: await siteStates(access), unresolved, ...(dashboard ? { dashboard } : {}) };
+          // The CRM APIs the write-back calls need the same one-time permission as rule sites (no content script there).
+          const apis = crmActionHosts(values.crmActions ?? [], manifestHosts);
+          const apiAccess = await Promise.all(
+            apis.hosts.map(async (host) => {
+              const granted = await browser.permissions.contains({ origins: [host.origin] }).catch(() => false);
+              return { ...host, granted, state: granted ? ('allowed' as const) : ('not-granted' as const) };
+            }),
+          );
+          return { access: [...(await siteStates(access)), ...apiAccess], unresolved: [...unresolved, ...apis.unresolved], ...(dashboard ? { dashboard } : {}) };
         },
       },
       getTabAccess: {
