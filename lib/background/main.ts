@@ -142,7 +142,7 @@ export function startBackground(): void {
         pageUrl: (lead) => lead.pageUrl,
         run: async (lead, from) => {
           const config = await loadConfig();
-          if (config.values.gatewayUrl) return team.chat(config.values.gatewayUrl, lead);
+          if (config.values.gatewayUrl) return team.chat(config.values.gatewayUrl, lead, from?.tabId);
           await settledWithin(journalResumed, JOURNAL_WAIT_MS);
           const outcome = await recorded(await openChat(lead, context(config)));
           writeBack.after(outcome.ok ? 'chat-opened' : 'chat-failed', config, outcome, { lead, ...from });
@@ -154,7 +154,7 @@ export function startBackground(): void {
         pageUrl: (request) => request?.pageUrl,
         run: async (_request, from) => {
           const config = await loadConfig();
-          if (config.values.gatewayUrl) return team.login(config.values.gatewayUrl);
+          if (config.values.gatewayUrl) return team.login(config.values.gatewayUrl, from?.tabId);
           const outcome = await recorded(await login(context(config)));
           if (outcome.ok) writeBack.after('login', config, outcome, { ...from });
           return outcome;

@@ -2,9 +2,10 @@ import { browser } from 'wxt/browser';
 import type { ShowInDashboard } from '../actions/dashboard-tab';
 import { loadConfig } from '../config/agent-options';
 import { EmptyRequestSchema, type TeamStatus } from '../messages';
-import type { ActionOutcome, Lead } from '../messaging';
+import { type ActionOutcome, type Lead, sendMessage } from '../messaging';
 import type { MappingStore } from '../store/mappings';
 import { teamChat, teamLogin } from '../team/actions';
+import { followTeamWriteBack } from '../team/follow-write-back';
 import type { CardResponse } from '../team/api';
 import { fetchTeamCard } from '../team/card';
 import { type SessionStore, teamSessionStore } from '../team/session';
@@ -16,8 +17,9 @@ import type { Routes } from './routes';
  * sent to the gateway. Nothing here reads or writes a provider token: in team mode there is none.
  */
 export interface TeamBackground {
-  chat(gatewayUrl: string, lead: Lead): Promise<ActionOutcome>;
-  login(gatewayUrl: string): Promise<ActionOutcome>;
+  /** `tabId`: the CRM tab that asked, told the outcome of the gateway's CRM write-back. */
+  chat(gatewayUrl: string, lead: Lead, tabId?: number): Promise<ActionOutcome>;
+  login(gatewayUrl: string, tabId?: number): Promise<ActionOutcome>;
   /** The CRM card the gateway keeps for a chatroom (any teammate's Chat), for the dashboard. */
   card(gatewayUrl: string, chatroomId: string): Promise<CardResponse>;
   /** Where the team's Saleschat dashboard is, as the gateway said at sign-in (undefined when not signed in). */
@@ -28,12 +30,21 @@ export interface TeamBackground {
 export function teamBackground(deps: { store: MappingStore; showInDashboard: ShowInDashboard; onSessionChange?(): void }): TeamBackground {
   const sessions = observed(teamSessionStore(), deps.onSessionChange);
   const gatewayUrl = async () => (await loadConfig()).values.gatewayUrl;
-  const context = (url: string) => ({ gateway: gatewayFor({ gatewayUrl: url, sessions }), showInDashboard: deps.showInDashboard, store: deps.store, now: Date.now });
+  const context = (url: string, tabId?: number) => {
+    const gateway = gatewayFor({ gatewayUrl: url, sessions });
+    const tell = (notice: { ok: boolean; message: string }) => {
+      if (tabId !== undefined) sendMessage('crmActionOutcome', { ok: notice.ok, message: notice.message.slice(0, 1000) }, tabId).catch(() => undefined);
+    };
+    const followWriteBack = (eventId: string) => {
+      followTeamWriteBack(gateway, eventId, tell).catch(() => undefined); // a second toast is a courtesy
+    };
+    return { gateway, showInDashboard: deps.showInDashboard, store: deps.store, now: Date.now, followWriteBack };
+  };
   const notInTeamMode = { ok: false, message: 'Team mode is not configured (gatewayUrl): this browser works in direct mode.' };
 
   return {
-    chat: (url, lead) => teamChat(lead, context(url)),
-    login: (url) => teamLogin(context(url)),
+    chat: (url, lead, tabId) => teamChat(lead, context(url, tabId)),
+    login: (url, tabId) => teamLogin(context(url, tabId)),
     card: (url, chatroomId) => fetchTeamCard(gatewayFor({ gatewayUrl: url, sessions }), chatroomId),
     dashboardUrl: async (url) => (await sessions.get(url))?.rules?.providerDashboardUrl,
     routes: {

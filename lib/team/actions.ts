@@ -19,6 +19,8 @@ export interface TeamActionContext {
   showInDashboard: ShowInDashboard;
   store: MappingStore;
   now(): number;
+  /** The gateway's CRM write-back of this action, when it has one: followed for the second toast. */
+  followWriteBack?(eventId: string): void;
 }
 
 const chatsInFlight = new SingleFlight<ActionOutcome>();
@@ -37,6 +39,7 @@ async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOu
     .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
     .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
   await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
+  if (answer.crmActionsEventId) ctx.followWriteBack?.(answer.crmActionsEventId);
   const detail = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}), agentEmail: session.email };
   return { ok: true, message: answer.message, detail };
 }
@@ -51,6 +54,7 @@ async function runTeamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
   if (!answer.ok) return answer;
   rememberSecret(answer.url);
   await ctx.showInDashboard(answer.url, dashboardUrl(session));
+  if (answer.crmActionsEventId) ctx.followWriteBack?.(answer.crmActionsEventId);
   return { ok: true, message: `Saleschat opened, logged in as ${session.email}.`, detail: { agentEmail: session.email } };
 }
 

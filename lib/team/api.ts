@@ -40,12 +40,17 @@ export const ChatResponseSchema = z.union([
     contactId: text(256),
     chatroomId: z.optional(text(256)),
     created: z.boolean(),
+    /** The gateway's CRM write-back of this Chat (crmActions), when it has any: GET /v1/crm-actions/{id}. */
+    crmActionsEventId: z.optional(text(64)),
   }),
   Failure,
 ]);
 export type ChatResponse = z.infer<typeof ChatResponseSchema>;
 
-export const LoginResponseSchema = z.union([z.object({ ok: z.literal(true), url: text(4096), expiresAt: z.number() }), Failure]);
+export const LoginResponseSchema = z.union([
+  z.object({ ok: z.literal(true), url: text(4096), expiresAt: z.number(), crmActionsEventId: z.optional(text(64)) }),
+  Failure,
+]);
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 
 /**
