@@ -133,7 +133,8 @@ async function requestToken(auth: OAuth, deps: AuthDeps): Promise<CachedToken> {
   }
   const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } | undefined;
   if (!response.ok || typeof body?.access_token !== 'string' || body.access_token === '') {
-    const said = typeof body?.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? ` (${body.error_description.slice(0, 200)})` : ''}` : 'no access token';
+    // Not cut here: the caller masks secrets in the whole text before it shortens anything.
+    const said = typeof body?.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? ` (${body.error_description})` : ''}` : 'no access token';
     throw new AuthFailure(`its token endpoint answered ${response.status}: ${said}`, response.status >= 500 || response.status === 429, response.status);
   }
   const lifetime = Number(body.expires_in);

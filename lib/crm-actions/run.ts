@@ -11,10 +11,10 @@ import type { ActionVariables } from './variables';
  * extension's background and the team gateway run the same code; retrying and remembering is their journal's job.
  *
  * How a failure is classified decides whether the journal tries again:
- * - transient: the CRM could not be reached or answered 408/425/429/5xx: trying again later may help, and the CRM
- *   did not act (nothing is logged twice);
- * - unconfirmed: a request that changes the CRM got no answer in time: the CRM may have acted, so it is not sent
- *   again (the agent is told to check);
+ * - transient: the CRM could not be reached or answered 408/425/429/500/502/503 (504 to a GET): trying again later
+ *   may help, and the CRM did not act (nothing is logged twice);
+ * - unconfirmed: a request that changes the CRM got no answer in time, or a 504: the CRM may have acted, so it is
+ *   not sent again (the agent is told to check);
  * - permanent: the CRM refused (400, 401 after a fresh token, 403, 404, 422…) or the action cannot be built (a
  *   variable the lead lacks): only an administrator can fix it.
  */
@@ -68,23 +68,47 @@ async function runStep(
     throw error;
   }
   const first = await send(request, auth, deps, label);
-  // An access token the CRM no longer takes (expired, revoked): one fresh token, one more try.
-  const answer = !('kind' in first) && first.response.status === 401 && (await renewed(auth)) ? await send(request, auth, deps, label) : first;
+  const answer = 'kind' in first || first.response.status !== 401 ? first : await afterUnauthorized(first, request, auth, deps, label);
   if ('kind' in answer) return answer;
   const { response, text } = answer;
   if (!response.ok) {
-    const kind = TRANSIENT_STATUSES.has(response.status) ? 'transient' : 'permanent';
-    return { ok: false, kind, status: response.status, message: redact(`${label} answered ${response.status}${excerpt(text)}`) };
+    return { ok: false, kind: failureKind(response.status, request.method), status: response.status, message: `${label} answered ${response.status}${excerpt(redact(text))}` };
   }
   return { ok: true, captured: captureValues(parseJson(text), step.capture) };
 }
 
-async function renewed(auth: Authenticator): Promise<boolean> {
+/**
+ * An access token the CRM no longer takes (expired, revoked): one fresh token, one more try. Static credentials
+ * cannot be renewed (the 401 stands); a token endpoint that fails meanwhile is reported as itself (a 503 there is
+ * worth retrying later).
+ */
+async function afterUnauthorized(
+  first: { response: Response; text: string },
+  request: ReturnType<typeof renderStep>,
+  auth: Authenticator,
+  deps: { fetch: typeof fetch; timeoutMs: number },
+  label: string,
+): Promise<{ response: Response; text: string } | Extract<ActionRunResult, { ok: false }>> {
   try {
-    return await auth.renew();
-  } catch {
-    return false; // the second try would meet the same 401; the token endpoint's failure is reported by apply below
+    if (!(await auth.renew())) return first;
+  } catch (error) {
+    if (error instanceof AuthFailure) return authFailure(error);
+    throw error;
   }
+  return send(request, auth, deps, label);
+}
+
+/**
+ * 504 to a request that changes the CRM: a gateway gave up waiting, the CRM behind it may have acted, so it is not
+ * sent again. Other 5xx, 408, 425 and 429: the request was not acted on; later may work.
+ */
+function failureKind(status: number, method: string): 'transient' | 'unconfirmed' | 'permanent' {
+  if (status === 504 && method !== 'GET') return 'unconfirmed';
+  return TRANSIENT_STATUSES.has(status) ? 'transient' : 'permanent';
+}
+
+function authFailure(error: AuthFailure): Extract<ActionRunResult, { ok: false }> {
+  return { ok: false, kind: error.transient ? 'transient' : 'permanent', ...(error.status ? { status: error.status } : {}), message: redact(`signing in to the CRM failed: ${error.message}`) };
 }
 
 async function send(
@@ -98,7 +122,7 @@ async function send(
     authed = await auth.apply({ url: request.url, headers: { Accept: 'application/json', ...request.headers, ...(request.contentType ? { 'Content-Type': request.contentType } : {}) } });
   } catch (error) {
     if (!(error instanceof AuthFailure)) throw error;
-    return { ok: false, kind: error.transient ? 'transient' : 'permanent', ...(error.status ? { status: error.status } : {}), message: redact(`signing in to the CRM failed: ${error.message}`) };
+    return authFailure(error);
   }
   try {
     const response = await deps.fetch(authed.url, {

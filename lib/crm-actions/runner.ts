@@ -145,7 +145,9 @@ async function attempt(row: CrmActionRow, actions: readonly CrmAction[], deps: R
   const message =
     result.kind === 'unconfirmed'
       ? `${action.name} did not confirm it logged the chat with ${row.leadName} (${result.message}). Please check the lead in ${action.name}.`
-      : `Could not log to ${action.name}${attempts > 1 ? ` after ${attempts} tries` : ''}: ${result.message}. Your administrator needs to check crmActions.`;
+      : result.kind === 'transient'
+        ? `Could not log to ${action.name} after ${attempts} tries (${result.message}); it is not tried again. Please note the chat with ${row.leadName} in ${action.name} yourself.`
+        : `Could not log to ${action.name}${attempts > 1 ? ` after ${attempts} tries` : ''}: ${result.message}. Your administrator needs to check crmActions.`;
   await finish({ ...row, attempts }, 'failed', message, deps, true);
 }
 

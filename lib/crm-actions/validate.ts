@@ -1,5 +1,5 @@
 import { type CrmAction, type CrmActionAuth, stepBody } from './schema';
-import { crmActionProblems } from './template';
+import { crmActionProblems, stepLabel } from './template';
 import { ACTION_VARIABLES } from './variables';
 
 /**
@@ -33,7 +33,7 @@ export function withBodies(action: CrmAction): CrmAction {
 function bodyProblems(action: CrmAction): string[] {
   const problems: string[] = [];
   for (const [index, step] of action.steps.entries()) {
-    const where = `action "${action.name}", step "${step.name ?? `step ${index + 1}`}"`;
+    const where = `action "${action.name}", ${stepLabel(step, index)}`;
     if (step.body !== undefined && step.bodyJson !== undefined) problems.push(`${where}: give body or bodyJson, not both`);
     if (step.bodyJson !== undefined && stepBody(step) === undefined) problems.push(`${where}: bodyJson is not valid JSON`);
     const writes = step.method === 'POST' || step.method === 'PUT' || step.method === 'PATCH';
