@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { StageMappingEntrySchema } from '../lib/config/schema';
+import { type CrmAction, CrmActionSchema } from '../lib/crm-actions/schema';
+import { stepLabel } from '../lib/crm-actions/template';
+import { crmActionsProblems } from '../lib/crm-actions/validate';
 import { CHROME_EXTENSION_ID } from '../lib/extension-ids';
 import type { TeamSettings } from './core/types';
 import type { OpenDatabaseOptions } from './db/open';
@@ -92,6 +95,11 @@ const EnvSchema = z.object({
     })
     .refine((value) => value.includes('{CONTACT_ID}'), { message: 'must contain {CONTACT_ID}' })
     .optional(),
+  /**
+   * The CRM write-back (docs/gateway.md "Logging chats in the CRM"): a JSON array of crmActions, the extension's
+   * format (lib/crm-actions/schema.ts); empty: nothing is sent to the CRM. Holds the CRM's credentials.
+   */
+  CRM_ACTIONS: z.string().default('[]').transform(parseCrmActions),
   /** json (default, for log collectors) or pretty (one readable line). */
   GATEWAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
@@ -104,6 +112,68 @@ function parseJson(value: string, context: z.RefinementCtx<string>): unknown {
     context.addIssue({ code: 'custom', message: `is not valid JSON (${(error as Error).message})` });
     return z.NEVER;
   }
+}
+
+/** As the extension's policy allows (lib/config/schema.ts `crmActions`). */
+const MAX_CRM_ACTIONS = 10;
+const CrmActionsSchema = z.array(CrmActionSchema);
+
+/**
+ * CRM_ACTIONS: JSON, then the shape of each action, then what the shape cannot tell (unknown variables, steps whose
+ * `when` nothing captures, URLs that cannot be built, two actions with one name: crmActionsProblems). Every problem
+ * is one start-up line naming the action and the step, e.g.
+ * `CRM_ACTIONS: action "Logged to Acme CRM", step "find person": url uses {PERSN_ID}, which is neither a known variable …`.
+ */
+function parseCrmActions(value: string, context: z.RefinementCtx<string>): CrmAction[] {
+  const report = (message: string) => context.addIssue({ code: 'custom', message, input: value });
+  const json = parseJson(value, context);
+  if (json === z.NEVER) return z.NEVER;
+  if (!Array.isArray(json)) {
+    report('must be a JSON array of actions ({"name", "on", "steps", "auth"?…}, the extension\'s crmActions format)');
+    return z.NEVER;
+  }
+  if (json.length > MAX_CRM_ACTIONS) report(`has ${json.length} actions; at most ${MAX_CRM_ACTIONS} are allowed`);
+  const parsed = CrmActionsSchema.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues.flatMap((issue) => withinUnions(issue))) report(`${whereInActions(json, issue.path)}: ${issue.message}`);
+    return z.NEVER;
+  }
+  const problems = crmActionsProblems(parsed.data);
+  for (const problem of problems) report(problem);
+  return problems.length > 0 || json.length > MAX_CRM_ACTIONS ? z.NEVER : parsed.data;
+}
+
+/**
+ * A union's issue said precisely: the `auth` union's "Invalid input" becomes the problems of the auth type the value
+ * names (`auth.password: …`), or which types there are.
+ */
+function withinUnions(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ path: issue.path, message: issue.message }];
+  const discriminator = (candidate: z.core.$ZodIssue) => candidate.path.length === 1 && candidate.path[0] === 'type' && candidate.code === 'invalid_value';
+  const matching = issue.errors.filter((branch) => branch.length > 0 && !branch.some(discriminator));
+  const types = issue.errors.flatMap((branch) => branch.filter(discriminator)).flatMap((candidate) => (candidate.code === 'invalid_value' ? candidate.values : []));
+  if (matching.length === 1 && types.length > 0) {
+    return (matching[0] ?? []).flatMap((inner) => withinUnions(inner)).map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+  }
+  if (types.length > 0) return [{ path: [...issue.path, 'type'], message: `must be one of ${types.map((type) => JSON.stringify(type)).join(', ')}` }];
+  return [{ path: issue.path, message: issue.message }];
+}
+
+/** `action "Logged to Acme CRM", step "find person": query.email`, from a zod issue's path into the array. */
+function whereInActions(actions: unknown[], path: readonly PropertyKey[]): string {
+  const [index, ...rest] = path;
+  if (typeof index !== 'number') return 'the list';
+  const action = actions[index] as { name?: unknown; steps?: unknown } | undefined;
+  const name = typeof action?.name === 'string' && action.name !== '' ? `action "${action.name}"` : `action ${index + 1}`;
+  let where = `${name} (CRM_ACTIONS[${index}])`;
+  let field = rest;
+  if (rest[0] === 'steps' && typeof rest[1] === 'number' && Array.isArray(action?.steps)) {
+    const step = action.steps[rest[1]] as { name?: unknown } | undefined;
+    where += `, ${stepLabel({ name: typeof step?.name === 'string' && step.name !== '' ? step.name : undefined }, rest[1])}`;
+    field = rest.slice(2);
+  }
+  const property = field.map((key, position) => (typeof key === 'number' ? `[${key}]` : `${position === 0 ? '' : '.'}${String(key)}`)).join('');
+  return property ? `${where}: ${property}` : where;
 }
 
 /** Settings that only make sense together. */
@@ -140,6 +210,8 @@ export interface GatewayConfig {
   signInRateLimitPerMinute: number;
   trustProxy: boolean;
   logFormat: 'json' | 'pretty';
+  /** The CRM write-back's actions (CRM_ACTIONS); empty: off. */
+  crmActions: CrmAction[];
 }
 
 /** Thrown with every problem at once; the CLI prints it and exits 1. */
@@ -148,7 +220,7 @@ export class GatewayConfigError extends Error {
 }
 
 /** Secrets may come as `NAME_FILE` (a path), so they need not sit in the process environment. */
-const FILE_BACKED = ['SALESCHAT_API_TOKEN', 'OIDC_CLIENT_SECRET', 'DATABASE_URL'] as const;
+const FILE_BACKED = ['SALESCHAT_API_TOKEN', 'OIDC_CLIENT_SECRET', 'DATABASE_URL', 'CRM_ACTIONS'] as const;
 
 /** The database settings alone, for admin commands (`users …`) that need no provider or IdP settings. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig['database'] {
@@ -223,5 +295,6 @@ function fromEnv(env: z.infer<typeof EnvSchema>): GatewayConfig {
     signInRateLimitPerMinute: env.GATEWAY_SIGN_IN_RATE_LIMIT_PER_MINUTE,
     trustProxy: env.GATEWAY_TRUST_PROXY,
     logFormat: env.GATEWAY_LOG_FORMAT,
+    crmActions: env.CRM_ACTIONS,
   };
 }

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { rememberSecret } from '../lib/redact';
 import { ACTION_RETRY, SaleschatClient } from '../lib/provider/client';
 import type { GatewayConfig } from './config';
-import { resumeJournal } from './core';
+import { crmActionsService, type CrmActionsService, type CrmActionsTiming, resumeJournal } from './core';
 import type { CoreDeps } from './core/types';
 import { type OpenedDatabase, openDatabase } from './db/open';
 import { createApp } from './http/app';
@@ -21,6 +21,8 @@ export interface RunningGateway {
   port: number;
   /** The gateway's database (admin commands and tests add users through it). */
   database: OpenedDatabase;
+  /** The CRM write-back (CRM_ACTIONS): `drain` runs what is due now (tests; the gateway's own timers do it too). */
+  crmActions: Pick<CrmActionsService, 'drain'>;
   close(): Promise<void>;
 }
 
@@ -29,25 +31,38 @@ export interface StartOptions {
   quiet?: boolean;
   log?: Logger;
   now?: () => number;
+  /** The CRM write-back's timers and leases (tests shorten them), and its fetch. */
+  crmActions?: CrmActionsTiming & { fetch?: typeof fetch };
 }
 
 /**
  * Starts the gateway: database (migrated on open), the identity provider's discovery, the journal's
- * reconciliation, then the HTTP server. Fails at once, with the reason, when any of them is not reachable.
+ * reconciliation, the CRM write-back (CRM_ACTIONS) with what is due, then the HTTP server. Fails at once, with the
+ * reason, when any of them is not reachable.
  */
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const log = options.log ?? createLogger(config.logFormat, undefined, options.quiet);
   rememberSecret(config.team.apiToken);
   if (config.oidc.clientSecret) rememberSecret(config.oidc.clientSecret);
   const database = await openDatabase(config.database);
+  let crmActions: CrmActionsService | undefined;
   try {
     const idp = await connectIdentityProvider(config.oidc, { allowHttp: isLoopback(config.oidc.issuer), ...(options.now ? { now: options.now } : {}) });
+    crmActions = crmActionsService({
+      ...options.crmActions,
+      db: database.db,
+      actions: config.crmActions,
+      defaultCountry: config.team.defaultCountry,
+      now: options.now ?? Date.now,
+      log,
+    });
     const core: CoreDeps = {
       db: database.db,
       settings: config.team,
       createClient: () => new SaleschatClient(providerSettings(config), undefined, options.now),
       now: options.now ?? Date.now,
       log: (event) => log.info('core', event),
+      crmActions,
     };
     const resumed = await resumeJournal(core);
     log.info('journal', { ...resumed });
@@ -66,6 +81,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       log,
       version: GATEWAY_VERSION,
     });
+    // What a stopped or crashed gateway left due is attempted now; then every sweep, and when a retry is due.
+    crmActions.start();
     const server = await listen(app.fetch, config);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -76,12 +93,15 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       publicUrl,
       port,
       database,
+      crmActions,
       close: async () => {
         await stopServer(server);
+        await crmActions?.close();
         await database.close();
       },
     };
   } catch (error) {
+    await crmActions?.close();
     await database.close();
     throw error;
   }

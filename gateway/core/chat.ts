@@ -8,6 +8,7 @@ import type { AssignResult } from '../../lib/provider/responses';
 import { rememberSecret } from '../../lib/redact';
 import type { ProviderApi } from '../../lib/actions/context';
 import { keepCard } from './card';
+import { crmEvent } from './crm-actions';
 import { contactKey, findAssignee, findChatroomId, findContact, recordAssignment } from './contact-rows';
 import { type ContactSync, resolveContact, sendUpdate, settleStage, startStage } from './contact-sync';
 import { type ContactRun, ContactStillThere, ensureContact } from './ensure-contact';
@@ -35,14 +36,24 @@ export async function chat(deps: CoreDeps, agent: SignedInAgent, lead: Lead, opt
     journalId = await startJournal(deps, { orgId: deps.settings.orgId, crmId, agentEmail: requester.email, action: 'chat' });
     const result = await runChat({ deps, lead: { ...lead, crmId }, requester, journalId }, options.assignTo);
     await writeAudit(deps, { agentEmail: requester.email, action: 'chat', crmId, outcome: 'ok', detail: result.audit });
-    return result.answer;
+    return { ...result.answer, ...(await crmEventOf(deps, requester, { ...lead, crmId }, result.answer)) };
   } catch (error) {
     const failure = teamFailure(error);
     if (journalId !== undefined) await journalStep(deps.db, journalId, 'failed', deps.now(), { outcome: failure.message }).catch(() => undefined);
     const outcome = auditOutcome(error);
     await writeAudit(deps, { agentEmail: requester.email, action: 'chat', crmId, outcome, detail: `Chat on ${crmId} ${outcome}: ${failure.message}` });
-    return failure;
+    return { ...failure, ...(await crmEventOf(deps, requester, { ...lead, crmId }, failure)) };
   }
+}
+
+/**
+ * The CRM write-back of a member's Chat (CRM_ACTIONS): chat-opened with the chat, or chat-failed with why. Journaled
+ * only (the CRM is called after the answer), and never a reason for the Chat to fail.
+ */
+function crmEventOf(deps: CoreDeps, requester: TeamMember, lead: Lead, answer: TeamChatResult) {
+  if (!answer.ok) return crmEvent(deps, 'chat-failed', requester, { lead, outcome: answer.message });
+  const chat = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}) };
+  return crmEvent(deps, 'chat-opened', requester, { lead, chat, outcome: answer.message });
 }
 
 /** Not in the team: refused before anything else, and audited (someone with a valid sign-in tried). */

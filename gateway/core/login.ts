@@ -3,6 +3,7 @@ import { MAGIC_LINK_SAFETY_MARGIN_MS } from '../../lib/actions/login';
 import { rememberSecret } from '../../lib/redact';
 import { users } from '../db/schema';
 import { notAMember } from './chat';
+import { crmEvent } from './crm-actions';
 import { auditOutcome, Refusal, teamFailure } from './failure';
 import { journalStep, startJournal, writeAudit } from './journal';
 import { whoIs } from './team';
@@ -30,7 +31,9 @@ export async function login(deps: CoreDeps, agent: SignedInAgent, options: { use
     await journalStep(deps.db, journalId, 'done', deps.now(), { outcome: link.reused ? 'ok: kept link' : 'ok: new link' });
     const detail = `Login to Saleschat as ${member.email} (${link.reused ? 'kept link reused' : 'new link'}).`;
     await writeAudit(deps, { agentEmail: member.email, action: 'login', outcome: 'ok', detail }, [link.url]);
-    return { ok: true, url: link.url, expiresAt: link.expiresAt };
+    // The CRM write-back's login event (CRM_ACTIONS), journaled only; the link is not among its variables.
+    const crm = await crmEvent(deps, 'login', member, { outcome: `Saleschat opened, logged in as ${member.email}.` });
+    return { ok: true, url: link.url, expiresAt: link.expiresAt, ...crm };
   } catch (error) {
     const failure = teamFailure(error);
     if (journalId !== undefined) await journalStep(deps.db, journalId, 'failed', deps.now(), { outcome: failure.message }).catch(() => undefined);

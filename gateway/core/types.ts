@@ -1,7 +1,8 @@
 import type { ProviderApi } from '../../lib/actions/context';
 import type { ContactUpdatePolicy, PhoneChangePolicy } from '../../lib/actions/contact-sync';
 import type { StageMappingEntry } from '../../lib/config/schema';
-import type { ActionOutcome } from '../../lib/messages';
+import type { CrmActionEvent } from '../../lib/crm-actions/schema';
+import type { ActionOutcome, Lead } from '../../lib/messages';
 import type { GatewayDb } from '../db/open';
 import type { Role } from '../db/schema';
 
@@ -53,6 +54,29 @@ export interface CoreDeps {
   now(): number;
   /** Structured events (journal steps, waits, take-overs); never a token or a link. */
   log?: (event: Record<string, unknown>) => void;
+  /** The CRM write-back (CRM_ACTIONS, gateway/core/crm-actions.ts); absent: none. */
+  crmActions?: CrmActionsRecorder;
+}
+
+/** What a Chat or Login tells the CRM write-back. */
+export interface CrmEventDetails {
+  lead?: Lead;
+  chat?: { chatroomUrl?: string; chatroomId?: string; contactId?: string };
+  /** What the agent was told. */
+  outcome?: string;
+}
+
+export interface CrmActionsRecorder {
+  /**
+   * Journals the event for every action it concerns and starts them, without waiting for the CRM: the event's id
+   * once it is journaled, or undefined when no action concerns it or it could not be journaled (logged). Never rejects.
+   */
+  record(event: CrmActionEvent, member: TeamMember, details: CrmEventDetails): Promise<string | undefined>;
+}
+
+/** Set on a Chat or Login answer when CRM actions were journaled for it: the agent's extension polls their outcome. */
+export interface CrmActionsEventRef {
+  crmActionsEventId?: string;
 }
 
 /** A member of the team (a row of `users`), as the core and the HTTP layer use it. */
@@ -67,10 +91,10 @@ export interface TeamMember {
 /** The HTTP status the gateway answers a failure with. */
 export type FailureStatus = 403 | 409 | 422 | 502 | 503 | 500;
 
-export type TeamFailure = Extract<ActionOutcome, { ok: false }> & { httpStatus: FailureStatus };
+export type TeamFailure = Extract<ActionOutcome, { ok: false }> & { httpStatus: FailureStatus } & CrmActionsEventRef;
 
 export type TeamChatResult =
-  | {
+  | ({
       ok: true;
       message: string;
       chatroomUrl: string;
@@ -79,10 +103,10 @@ export type TeamChatResult =
       /** True when this request's create made the contact. */
       created: boolean;
       assignee: { email: string; name?: string };
-    }
+    } & CrmActionsEventRef)
   | TeamFailure;
 
-export type TeamLoginResult = { ok: true; url: string; expiresAt: number } | TeamFailure;
+export type TeamLoginResult = ({ ok: true; url: string; expiresAt: number } & CrmActionsEventRef) | TeamFailure;
 
 /** The non-secret rules the extension shows and follows. */
 export interface TeamRules {

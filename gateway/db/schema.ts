@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { EarlierContact, FieldsSent } from '../../lib/actions/contact-sync';
+import type { CrmActionEvent } from '../../lib/crm-actions/schema';
+import { CRM_ACTION_EVENTS } from '../../lib/crm-actions/schema';
+import type { ActionVariables } from '../../lib/crm-actions/variables';
 import type { CrmCard } from '../../lib/messages';
 
 /**
@@ -149,5 +152,38 @@ export const signIns = pgTable(
   (table) => [index('sign_ins_expires_at').on(table.expiresAt)],
 );
 
+export const CRM_ACTION_STATES = ['pending', 'running', 'done', 'failed'] as const;
+
+/**
+ * The CRM write-back's journal (0005_crm_actions.sql, gateway/core/crm-action-journal.ts): one row per event and
+ * action; the lead's `variables` only until the row is done or failed; claimed by one gateway process at a time.
+ */
+export const crmActionJournal = pgTable(
+  'crm_action_journal',
+  {
+    /** `${eventId}#${actionName}`. */
+    id: text('id').primaryKey(),
+    eventId: text('event_id').notNull(),
+    actionName: text('action_name').notNull(),
+    event: text('event', { enum: CRM_ACTION_EVENTS }).$type<CrmActionEvent>().notNull(),
+    agentEmail: text('agent_email').notNull(),
+    variables: jsonb('variables').$type<ActionVariables>(),
+    leadName: text('lead_name').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    state: text('state', { enum: CRM_ACTION_STATES }).notNull(),
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    claimedBy: text('claimed_by'),
+    claimedUntil: at('claimed_until'),
+    lastMessage: text('last_message'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('crm_action_journal_due').on(table.nextAttemptAt).where(sql`state IN ('pending', 'running')`),
+    index('crm_action_journal_event_id').on(table.eventId),
+    index('crm_action_journal_finished').on(table.updatedAt).where(sql`state IN ('done', 'failed')`),
+  ],
+);
+
 /** Every table, for drizzle's typed `db.query` and for the drift test. */
-export const schema = { users, contacts, contactChatroom, contactChatroomAssignedTo, actionJournal, auditLog, signIns };
+export const schema = { users, contacts, contactChatroom, contactChatroomAssignedTo, actionJournal, auditLog, signIns, crmActionJournal };

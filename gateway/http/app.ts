@@ -4,7 +4,8 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { rateLimiter } from 'hono-rate-limiter';
 import { type AuthError, type CardResponse, ChatRequestSchema, type HealthResponse, LoginRequestSchema, type MeResponse } from '../../lib/team/api';
-import { chat, chatroomCard, login, teamRules, whoIs } from '../core';
+import type { CrmActionsStatus } from '../../lib/team/crm-actions-api';
+import { chat, chatroomCard, crmActionsOfEvent, login, teamRules, whoIs } from '../core';
 import type { CoreDeps, SignedInAgent } from '../core/types';
 import type { IdentityProvider } from './identity';
 import type { Logger } from './log';
@@ -32,6 +33,12 @@ type Env = { Variables: { agent: SignedInAgent } };
 /** The largest body any route takes: a lead is at most a few KB (lib/messages.ts LeadSchema). */
 const MAX_BODY_BYTES = 32 * 1024;
 
+/** GET /v1/crm-actions/{eventId} per agent per minute, as a multiple of GATEWAY_RATE_LIMIT_PER_MINUTE. */
+const CRM_ACTIONS_POLL_FACTOR = 5;
+
+/** A CRM write-back event id, as the Chat and Login answers carry it (crmActionsEventId): a UUID. */
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A chatroom id as the Chat answer carries it (ChatResponseSchema in lib/team/api.ts). */
 const MAX_CHATROOM_ID = 256;
 
@@ -46,7 +53,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use(cors({ origin: (origin) => (originAllowed(origin, deps.allowedOrigins) ? origin : null), allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'too-large', message: 'The request is too large.' }, 413) }));
   app.use('/auth/*', limitPerMinute(deps.signInRateLimitPerMinute, (c) => clientAddress(c, deps.trustProxy)));
-  app.use('/v1/*', authenticate(deps.idp), limitPerMinute(deps.rateLimitPerMinute, (c) => c.get('agent').email));
+  // The CRM write-back's status is polled (the extension: once a second for up to a minute after a Chat): its own
+  // budget, so following a few write-backs never costs an agent their Chats.
+  const polling = (c: Context<Env>) => c.req.path.startsWith('/v1/crm-actions/');
+  app.use(
+    '/v1/*',
+    authenticate(deps.idp),
+    limitPerMinute(deps.rateLimitPerMinute, (c) => c.get('agent').email, (c) => polling(c)),
+    limitPerMinute(deps.rateLimitPerMinute * CRM_ACTIONS_POLL_FACTOR, (c) => c.get('agent').email, (c) => !polling(c)),
+  );
 
   app.get('/health', async (c) => {
     const report = await health(deps);
@@ -106,6 +121,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json(answer satisfies CardResponse);
   });
 
+  // The CRM write-back of one Chat or Login (its answer's crmActionsEventId): the member who caused it, or a manager.
+  app.get('/v1/crm-actions/:eventId', async (c) => {
+    const eventId = c.req.param('eventId');
+    if (!EVENT_ID.test(eventId)) return c.json({ error: 'bad-request', message: 'Not a CRM actions event id (a UUID).' }, 400);
+    const answer = await crmActionsOfEvent(deps.core, c.get('agent'), eventId);
+    if (answer === 'not-a-member') return c.json(notAMember(c.get('agent')), 403);
+    if (answer === 'not-found') return c.json({ error: 'not-found', message: 'No CRM actions of yours for this event.' }, 404);
+    return c.json(answer satisfies CrmActionsStatus);
+  });
+
   app.notFound((c) => c.json({ error: 'not-found', message: `No route ${c.req.method} ${c.req.path}.` }, 404));
   app.onError((error, c) => {
     deps.log.error('unhandled', { path: c.req.path, error: error.message });
@@ -138,10 +163,11 @@ function notAMember(agent: SignedInAgent): AuthError {
   return { error: 'not-a-member', message: `${agent.email} is not a member of this team at the gateway. Ask your administrator to add you.` };
 }
 
-function limitPerMinute(limit: number, key: (c: Context<Env>) => string): MiddlewareHandler<Env> {
+function limitPerMinute(limit: number, key: (c: Context<Env>) => string, skip: (c: Context<Env>) => boolean = () => false): MiddlewareHandler<Env> {
   return rateLimiter<Env>({
     windowMs: 60_000,
     limit,
+    skip,
     standardHeaders: 'draft-7',
     keyGenerator: key,
     handler: (c) => c.json({ ok: false, message: 'Too many requests from you at the team gateway; wait a minute.', retryable: true }, 429),

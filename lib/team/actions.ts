@@ -5,7 +5,7 @@ import { failureOutcome } from '../actions/outcome';
 import type { ShowInDashboard } from '../actions/dashboard-tab';
 import { ConfigError } from '../config/resolve';
 import type { MappingStore } from '../store/mappings';
-import { ChatResponseSchema, LoginResponseSchema } from './api';
+import { ChatResponseSchema, type GatewayFailure, LoginResponseSchema } from './api';
 import { GatewayCallError, type GatewayClient } from './gateway-client';
 import type { StoredSession } from './session';
 
@@ -32,14 +32,14 @@ export function teamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutc
 async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutcome> {
   const session = await ctx.gateway.session();
   const answer = ChatResponseSchema.parse(await ctx.gateway.call('/v1/chat', { lead }));
-  if (!answer.ok) return answer;
+  if (answer.crmActionsEventId) ctx.followWriteBack?.(answer.crmActionsEventId);
+  if (!answer.ok) return withoutEventId(answer);
   const orgId = session.rules?.orgId ?? '';
   await ctx.store
     .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now())
     .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
     .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
   await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
-  if (answer.crmActionsEventId) ctx.followWriteBack?.(answer.crmActionsEventId);
   const detail = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}), agentEmail: session.email };
   return { ok: true, message: answer.message, detail };
 }
@@ -51,11 +51,17 @@ export function teamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
 async function runTeamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
   const session = await ctx.gateway.session();
   const answer = LoginResponseSchema.parse(await ctx.gateway.call('/v1/login', {}));
-  if (!answer.ok) return answer;
+  if (!answer.ok) return withoutEventId(answer);
   rememberSecret(answer.url);
   await ctx.showInDashboard(answer.url, dashboardUrl(session));
   if (answer.crmActionsEventId) ctx.followWriteBack?.(answer.crmActionsEventId);
   return { ok: true, message: `Saleschat opened, logged in as ${session.email}.`, detail: { agentEmail: session.email } };
+}
+
+/** The agent's outcome is the gateway's failure as it is, less the id the background follows. */
+function withoutEventId(failure: GatewayFailure): ActionOutcome {
+  const { crmActionsEventId: _eventId, ...outcome } = failure;
+  return outcome;
 }
 
 function dashboardUrl(session: StoredSession): string {

@@ -25,6 +25,8 @@ export const LoginRequestSchema = z.object({
 const Failure = z.object({
   ok: z.literal(false),
   message: text(1000),
+  /** A failed Chat's CRM write-back (crmActions on chat-failed), when the gateway has one: GET /v1/crm-actions/{id}. */
+  crmActionsEventId: z.optional(text(64)),
   errorCode: z.optional(z.number()),
   errorMessage: z.optional(text(200)),
   status: z.optional(z.number()),

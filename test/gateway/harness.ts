@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { loadGatewayConfig } from '../../gateway/config';
 import { type UserInput, upsertUsers } from '../../gateway/core';
+import type { OpenDatabaseOptions } from '../../gateway/db/open';
 import type { Logger } from '../../gateway/http/log';
-import { type RunningGateway, startGateway } from '../../gateway/main';
+import { type RunningGateway, type StartOptions, startGateway } from '../../gateway/main';
 import type { SessionTokens } from '../../lib/team/api';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
 import { followSignIn } from '../sandbox/oidc-flow';
@@ -59,6 +60,10 @@ export interface SandboxGatewayOptions {
   members?: readonly UserInput[];
   log?: Logger;
   quiet?: boolean;
+  /** The CRM write-back's timers and leases (StartOptions.crmActions). */
+  crmActions?: StartOptions['crmActions'];
+  /** Another database than a fresh in-memory PGlite: a real PostgreSQL (several gateways on one), PGlite on disk (a restart). */
+  database?: OpenDatabaseOptions;
 }
 
 /**
@@ -70,9 +75,15 @@ export interface SandboxGatewayOptions {
 export async function startSandboxGateway(sandbox: Sandbox, options: SandboxGatewayOptions = {}): Promise<{ gateway: RunningGateway; client: { id: string; secret: string } }> {
   const client = await registerClient(sandbox, 'http://127.0.0.1:1');
   const config = loadGatewayConfig(gatewayEnv(sandbox, client, options.env));
+  const database = options.database ?? { pgliteLoadDataDir: await pgliteTemplate() };
   const gateway = await startGateway(
-    { ...config, database: { pgliteLoadDataDir: await pgliteTemplate() } },
-    { ...(options.log ? { log: options.log } : {}), ...(options.now ? { now: options.now } : {}), ...(options.quiet ? { quiet: true } : {}) },
+    { ...config, database },
+    {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.quiet ? { quiet: true } : {}),
+      ...(options.crmActions ? { crmActions: options.crmActions } : {}),
+    },
   );
   try {
     await setRedirects(sandbox, client, [`${gateway.publicUrl}/auth/callback`]);

@@ -24,7 +24,7 @@ export function callsSince(before: Counts, after: Counts): Partial<Counts> {
   return changed;
 }
 
-const TABLES = ['users', 'contacts', 'contact_chatroom', 'contact_chatroom_assigned_to', 'action_journal', 'audit_log', 'sign_ins'];
+const TABLES = ['users', 'contacts', 'contact_chatroom', 'contact_chatroom_assigned_to', 'action_journal', 'audit_log', 'sign_ins', 'crm_action_journal'];
 
 export async function emptyTables(db: GatewayDb): Promise<void> {
   await db.execute(sql.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY`));

@@ -55,6 +55,16 @@ async function expectVersionOneDataKept(target: MigrationTarget): Promise<void> 
   ]);
   // A journal row of version 1 is kept, and 0003's new step is accepted.
   await query(target, "INSERT INTO action_journal (org_id, agent_email, action, step) VALUES ('org_demo', 'alice@example.com', 'chat', 'updating')");
+  // 0005: the CRM write-back's journal, empty; one row per event and action, the states and events the runner knows.
+  expect(await query(target, 'SELECT * FROM crm_action_journal')).toEqual([]);
+  await query(
+    target,
+    `INSERT INTO crm_action_journal (id, event_id, action_name, event, agent_email, variables, lead_name, state, next_attempt_at)
+     VALUES ('e1#CRM', 'e1', 'CRM', 'chat-opened', 'alice@example.com', '{"FIRST_NAME":"Ada"}', 'Ada', 'pending', now())`,
+  );
+  await expect(
+    query(target, "INSERT INTO crm_action_journal (id, event_id, action_name, event, agent_email, lead_name, state, next_attempt_at) VALUES ('e2#CRM', 'e2', 'CRM', 'chat-opened', 'a', 'Ada', 'paused', now())"),
+  ).rejects.toThrow(/check constraint/);
 }
 
 interface ColumnShape {
@@ -160,9 +170,9 @@ describe('migrations on PGlite', () => {
   });
 
   it('migrates an empty database to the latest version, then finds nothing to do', async () => {
-    expect(await migrate(db)).toEqual({ applied: [1, 2, 3, 4], version: LATEST });
-    expect(LATEST).toBe(4);
-    expect(await appliedVersions(db)).toEqual([1, 2, 3, 4]);
+    expect(await migrate(db)).toEqual({ applied: [1, 2, 3, 4, 5], version: LATEST });
+    expect(LATEST).toBe(5);
+    expect(await appliedVersions(db)).toEqual([1, 2, 3, 4, 5]);
     expect(await migrate(db)).toEqual({ applied: [], version: LATEST });
   });
 
@@ -171,7 +181,7 @@ describe('migrations on PGlite', () => {
     await expect(query(db, 'SELECT page_url FROM contacts')).rejects.toThrow(/page_url/);
     await writeVersionOneData(db);
 
-    expect(await migrate(db)).toEqual({ applied: [2, 3, 4], version: 4 });
+    expect(await migrate(db)).toEqual({ applied: [2, 3, 4, 5], version: 5 });
     await expectVersionOneDataKept(db);
   });
 
@@ -186,7 +196,7 @@ describe('migrations on PGlite', () => {
   it('refuses a database a newer gateway migrated', async () => {
     await migrate(db);
     await query(db, "INSERT INTO schema_migrations (version, name) VALUES (99, 'from_the_future')");
-    await expect(migrate(db)).rejects.toThrow('schema version 99, newer than this gateway knows (4)');
+    await expect(migrate(db)).rejects.toThrow('schema version 99, newer than this gateway knows (5)');
   });
 
   it('matches the drizzle schema (gateway/db/schema.ts) column by column', async () => {
@@ -226,7 +236,7 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
   it('migrates an empty database to the latest version, and the drizzle schema matches it', async () => {
     const pool = await freshPool();
     try {
-      expect(await migrate(pool)).toEqual({ applied: [1, 2, 3, 4], version: LATEST });
+      expect(await migrate(pool)).toEqual({ applied: [1, 2, 3, 4, 5], version: LATEST });
       expect(await migrate(pool)).toEqual({ applied: [], version: LATEST });
       expect(await databaseColumns(pool)).toEqual(drizzleColumns());
       expect(await primaryKeys(pool)).toEqual(drizzlePrimaryKeys());
@@ -241,7 +251,7 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
     try {
       await migrate(pool, { to: 1 });
       await writeVersionOneData(pool);
-      expect(await migrate(pool)).toEqual({ applied: [2, 3, 4], version: 4 });
+      expect(await migrate(pool)).toEqual({ applied: [2, 3, 4, 5], version: 5 });
       await expectVersionOneDataKept(pool);
     } finally {
       await pool.end();
@@ -255,11 +265,11 @@ describeWithPostgres('migrations on a real PostgreSQL', () => {
     const opened = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: url, poolSize: 2 })));
     try {
       const applied = opened.map((database) => database.migrations.applied);
-      expect(applied.flat().sort()).toEqual([1, 2, 3, 4]);
-      expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2, 3, 4]]);
-      expect(opened.map((database) => database.migrations.version)).toEqual([4, 4, 4]);
+      expect(applied.flat().sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(applied.filter((versions) => versions.length > 0)).toEqual([[1, 2, 3, 4, 5]]);
+      expect(opened.map((database) => database.migrations.version)).toEqual([5, 5, 5]);
       const pool = testPool(url);
-      expect(await appliedVersions(pool)).toEqual([1, 2, 3, 4]);
+      expect(await appliedVersions(pool)).toEqual([1, 2, 3, 4, 5]);
       await pool.end();
     } finally {
       await Promise.all(opened.map((database) => database.close()));
