@@ -60,7 +60,7 @@ export function CrmCard({ chatroomId, load, openInCrm, findInCrm, readShown, col
   };
 
   return (
-    <section class={`card${collapsed ? ' collapsed' : ''}`} aria-label="CRM card" data-chatroom-id={chatroomId}>
+    <section class={`card${collapsed ? ' collapsed' : ''}`} aria-label="CRM card" data-chatroom-id={chatroomId} data-state={state.loading ? 'loading' : 'ready'}>
       <header>
         <strong>CRM</strong>
         <button type="button" class="toggle" aria-expanded={!collapsed} onClick={toggle}>

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import type { ShowInDashboard } from '../actions/dashboard-tab';
 import { loadConfig } from '../config/agent-options';
 import { EmptyRequestSchema, type TeamStatus } from '../messages';
-import { type ActionOutcome, type Lead, sendMessage } from '../messaging';
+import { type ActionOutcome, type CrmCard, type Lead, sendMessage } from '../messaging';
 import type { MappingStore } from '../store/mappings';
 import { teamChat, teamLogin } from '../team/actions';
 import { followTeamWriteBack } from '../team/follow-write-back';
@@ -29,6 +29,7 @@ export interface TeamBackground {
 
 export function teamBackground(deps: { store: MappingStore; showInDashboard: ShowInDashboard; onSessionChange?(): void }): TeamBackground {
   const sessions = observed(teamSessionStore(), deps.onSessionChange);
+  const justShown = justShownCards();
   const gatewayUrl = async () => (await loadConfig()).values.gatewayUrl;
   const context = (url: string, tabId?: number) => {
     const gateway = gatewayFor({ gatewayUrl: url, sessions });
@@ -38,14 +39,17 @@ export function teamBackground(deps: { store: MappingStore; showInDashboard: Sho
     const followWriteBack = (eventId: string) => {
       followTeamWriteBack(gateway, eventId, tell).catch(() => undefined); // a second toast is a courtesy
     };
-    return { gateway, showInDashboard: deps.showInDashboard, store: deps.store, now: Date.now, followWriteBack };
+    return { gateway, showInDashboard: deps.showInDashboard, store: deps.store, now: Date.now, followWriteBack, rememberCard: justShown.remember };
   };
   const notInTeamMode = { ok: false, message: 'Team mode is not configured (gatewayUrl): this browser works in direct mode.' };
 
   return {
     chat: (url, lead, tabId) => teamChat(lead, context(url, tabId)),
     login: (url, tabId) => teamLogin(context(url, tabId)),
-    card: (url, chatroomId) => fetchTeamCard(gatewayFor({ gatewayUrl: url, sessions }), chatroomId),
+    card: async (url, chatroomId) => {
+      const card = justShown.take(chatroomId);
+      return card ? { found: true, card } : fetchTeamCard(gatewayFor({ gatewayUrl: url, sessions }), chatroomId);
+    },
     dashboardUrl: async (url) => (await sessions.get(url))?.rules?.providerDashboardUrl,
     routes: {
       getTeamStatus: { schema: EmptyRequestSchema, run: async () => teamStatus(await gatewayUrl(), sessions) },
@@ -96,6 +100,27 @@ function observed(sessions: SessionStore, onChange: (() => void) | undefined): S
     clear: async () => {
       await sessions.clear();
       onChange();
+    },
+  };
+}
+
+/** Cards kept this long for the dashboard page a Chat opens; a later visit asks the gateway (a teammate may have chatted). */
+const JUST_SHOWN_MS = 2 * 60_000;
+
+/**
+ * The card of the chatroom our own Chat just showed, built from what the Chat sent (the gateway stores the same):
+ * taken once, by the dashboard page that Chat opened, which then costs the gateway no request.
+ */
+function justShownCards() {
+  const cards = new Map<string, { card: CrmCard; at: number }>();
+  return {
+    remember: (chatroomId: string, card: CrmCard) => {
+      cards.set(chatroomId, { card, at: Date.now() });
+    },
+    take: (chatroomId: string): CrmCard | undefined => {
+      const kept = cards.get(chatroomId);
+      cards.delete(chatroomId);
+      return kept && Date.now() - kept.at < JUST_SHOWN_MS ? kept.card : undefined;
     },
   };
 }

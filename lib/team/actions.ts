@@ -1,4 +1,5 @@
-import type { ActionOutcome, Lead } from '../messaging';
+import { cardFromLead } from '../actions/crm-card';
+import type { ActionOutcome, CrmCard, Lead } from '../messaging';
 import { rememberSecret } from '../redact';
 import { SingleFlight } from '../single-flight';
 import { failureOutcome } from '../actions/outcome';
@@ -21,6 +22,11 @@ export interface TeamActionContext {
   now(): number;
   /** The gateway's CRM write-back of this action, when it has one: followed for the second toast. */
   followWriteBack?(eventId: string): void;
+  /**
+   * The CRM card of the chatroom this Chat is about to show, as the gateway now holds it (this lead, this agent, now),
+   * so the dashboard page it opens needs no request to the gateway for it.
+   */
+  rememberCard?(chatroomId: string, card: CrmCard): void;
 }
 
 const chatsInFlight = new SingleFlight<ActionOutcome>();
@@ -39,6 +45,10 @@ async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOu
     .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now())
     .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
     .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
+  if (answer.chatroomId) {
+    const opener = { email: session.email, ...(session.name ? { name: session.name } : {}) };
+    ctx.rememberCard?.(answer.chatroomId, cardFromLead(lead, opener, ctx.now(), session.rules?.defaultCountry ?? 'US'));
+  }
   await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
   const detail = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}), agentEmail: session.email };
   return { ok: true, message: answer.message, detail };

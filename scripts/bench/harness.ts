@@ -231,7 +231,21 @@ export class Harness {
 
   /** The dashboard tabs (the provider allows one): closed before every run, so each run opens one. */
   async closeDashboards(): Promise<void> {
+    await this.settleCards();
     for (const page of this.context.pages()) if (page.url().startsWith(this.sandbox.dashboardUrl)) await page.close();
+  }
+
+  /**
+   * A chatroom page (ours or a baseline's) asks the extension for its CRM card once loaded, which in team mode may
+   * be a gateway request: waited for, so that it is never counted in the next click's round trips and the worker
+   * is idle when a cold start stops it.
+   */
+  async settleCards(): Promise<void> {
+    for (const page of this.context.pages()) {
+      // Best effort: a page whose content script has not mounted the card (still loading) is not waited for.
+      if (!CHATROOM_PAGE.test(page.url()) || (await page.locator('crm-chat-bridge-card').count()) === 0) continue;
+      await page.locator('crm-chat-bridge-card section[data-state="ready"]').waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
   }
 
   /**
@@ -241,6 +255,7 @@ export class Harness {
    * restart and emits no 'close' for it, and Chrome reuses the target id, so the marker is the proof.)
    */
   async stopWorker(): Promise<void> {
+    await this.settleCards();
     const worker = await this.worker();
     await worker.evaluate(() => {
       (globalThis as { __benchStopped?: boolean }).__benchStopped = true;
