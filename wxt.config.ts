@@ -108,6 +108,18 @@ export default defineConfig({
         : { extension_pages: "script-src 'self'; object-src 'none';" },
   }),
   hooks: {
+    // Content scripts run on every CRM page all day: they get the browser's own API object (Chrome's promise-based
+    // `chrome`, Firefox's `browser`) instead of webextension-polyfill, which would be an eighth of their size. What they
+    // call (runtime id and URL, messaging) is the same in both without it; extension pages and the worker keep it.
+    'vite:build:extendConfig': (entrypoints, config) => {
+      if (!entrypoints.every((entrypoint) => entrypoint.type === 'content-script')) return;
+      const alias = config.resolve?.alias;
+      if (Array.isArray(alias)) {
+        config.resolve = { ...config.resolve, alias: alias.filter((entry: { find: unknown }) => entry.find !== 'wxt/browser') };
+      } else if (alias && typeof alias === 'object') {
+        delete (alias as Record<string, string>)['wxt/browser'];
+      }
+    },
     // Generated from the config schema on every build, so the policy schema can never drift from it.
     'build:publicAssets': (wxt, files) => {
       if (wxt.config.browser === 'firefox') return;

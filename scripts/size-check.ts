@@ -7,7 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-export const CONTENT_SCRIPT_BUDGET_BYTES = 25 * 1024;
+/** Every content script, gzipped (issue 17: 20 KB; the crm and dashboard scripts are about 19 and 16 KB). */
+export const CONTENT_SCRIPT_BUDGET_BYTES = 20 * 1024;
 const BUILDS = ['.output/chrome-mv3', '.output/firefox-mv2'];
 
 export interface ContentScriptSize {
