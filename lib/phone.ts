@@ -77,3 +77,26 @@ export function pickPhone(lead: { phone?: string; phones?: readonly LabelledPhon
 export function bestPhoneE164(lead: { phone?: string; phones?: readonly LabelledPhone[] }, defaultCountry: string): string | undefined {
   return pickPhone(lead, defaultCountry)?.e164;
 }
+
+/** A lead's phone as URL templates use it: E.164, its digits and the national form; {} when it has none readable. */
+export interface PhoneForms {
+  PHONE_E164?: string;
+  PHONE_DIGITS?: string;
+  PHONE_NATIONAL?: string;
+}
+
+/**
+ * The number a Chat would send (pickPhone) in the three forms templates offer (lookup URLs, crmActions). A number
+ * that cannot be read gives none: a search or a CRM API has no use for it either.
+ */
+export function phoneForms(lead: { phone?: string; phones?: readonly LabelledPhone[] }, defaultCountry: string): PhoneForms {
+  let e164: string | undefined;
+  try {
+    e164 = pickPhone(lead, defaultCountry)?.e164;
+  } catch {
+    return {};
+  }
+  if (!e164) return {};
+  const national = parsePhoneNumberFromString(e164, defaultCountry as CountryCode)?.formatNational();
+  return { PHONE_E164: e164, PHONE_DIGITS: e164.replace(/\D/g, ''), ...(national ? { PHONE_NATIONAL: national } : {}) };
+}

@@ -1,9 +1,8 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { LOOKUP_PLACEHOLDER, type LookupVariable, placeholderChoices } from '../config/lookup-variables';
 import type { CrmLookupTemplate } from '../config/schema';
 import { CRM_ID_FIELD } from '../crm/profiles/saleschat-dashboard';
 import type { Lead } from '../messages';
-import { pickPhone } from '../phone';
+import { phoneForms } from '../phone';
 import { webPageUrl } from './crm-card';
 
 export type LookupResult = { ok: true; url: string } | { ok: false; message: string };
@@ -14,14 +13,7 @@ export type LookupResult = { ok: true; url: string } | { ok: false; message: str
  * absent, so `{EMAIL|PHONE_E164}` falls through to the next.
  */
 export function lookupValues(lead: Partial<Lead>, defaultCountry: string): Partial<Record<LookupVariable, string>> {
-  const values: Partial<Record<LookupVariable, string>> = {};
-  const e164 = readablePhone(lead, defaultCountry);
-  if (e164) {
-    values.PHONE_E164 = e164;
-    values.PHONE_DIGITS = e164.replace(/\D/g, '');
-    const national = parsePhoneNumberFromString(e164, defaultCountry as CountryCode)?.formatNational();
-    if (national) values.PHONE_NATIONAL = national;
-  }
+  const values: Partial<Record<LookupVariable, string>> = { ...phoneForms(lead, defaultCountry) };
   const set = (name: LookupVariable, value: string | undefined) => {
     const trimmed = value?.trim();
     if (trimmed) values[name] = trimmed;
@@ -56,12 +48,4 @@ export function expandLookup(template: CrmLookupTemplate, values: Partial<Record
   const safe = webPageUrl(url);
   if (!safe) return { ok: false, message: `“${template.label}” does not make a web address (${url.slice(0, 200)}); ask your administrator to check crmLookupUrlTemplates.` };
   return { ok: true, url: safe };
-}
-
-function readablePhone(lead: Partial<Lead>, defaultCountry: string): string | undefined {
-  try {
-    return pickPhone(lead, defaultCountry)?.e164;
-  } catch {
-    return undefined;
-  }
 }

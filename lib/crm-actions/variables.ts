@@ -1,6 +1,5 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Lead } from '../messages';
-import { pickPhone } from '../phone';
+import { phoneForms } from '../phone';
 import type { CrmActionEvent } from './schema';
 
 /**
@@ -64,7 +63,7 @@ export function actionVariables(input: ActionEventInput): ActionVariables {
   set('FIRST_NAME', lead?.firstName);
   set('LAST_NAME', lead?.lastName);
   set('FULL_NAME', [lead?.firstName, lead?.lastName].filter(Boolean).join(' '));
-  Object.assign(vars, phoneVariables(lead, input.defaultCountry));
+  if (lead) Object.assign(vars, phoneForms(lead, input.defaultCountry));
   set('EMAIL', lead?.email);
   set('OWNER_EMAIL', lead?.ownerEmail);
   set('OWNER_NAME', lead?.ownerName);
@@ -83,16 +82,4 @@ export function actionVariables(input: ActionEventInput): ActionVariables {
   set('NOW_MS', String(input.now));
   set('TODAY', now.toISOString().slice(0, 10));
   return vars;
-}
-
-function phoneVariables(lead: Lead | undefined, defaultCountry: string): ActionVariables {
-  let e164: string | undefined;
-  try {
-    e164 = lead ? pickPhone(lead, defaultCountry)?.e164 : undefined;
-  } catch {
-    e164 = undefined; // an unreadable number: the lead has no phone for the CRM's API either
-  }
-  if (!e164) return {};
-  const national = parsePhoneNumberFromString(e164, defaultCountry as CountryCode)?.formatNational();
-  return { PHONE_E164: e164, PHONE_DIGITS: e164.replace(/\D/g, ''), ...(national ? { PHONE_NATIONAL: national } : {}) };
 }
