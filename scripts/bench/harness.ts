@@ -43,6 +43,9 @@ export interface HarnessOptions {
  * One Chromium with the dev-hosts build (CCB_OUT_DIR, as the e2e fixtures read it) configured as agent
  * Alice (login links reused: magicLinkReuse) against one sandbox with a fixed latency per provider request.
  */
+/** Time for a message a closed tab had already sent to reach the worker before it is stopped. */
+const IN_FLIGHT_MS = 300;
+
 export class Harness {
   /** Direct mode as agent Alice; reuse on, so that the Login section can measure a kept link next to a new one. */
   readonly agentOptions: Record<string, unknown>;
@@ -255,7 +258,10 @@ export class Harness {
    * restart and emits no 'close' for it, and Chrome reuses the target id, so the marker is the proof.)
    */
   async stopWorker(): Promise<void> {
-    await this.settleCards();
+    // The dashboard tabs go first (the next click opens its own, as every run does): a chatroom page whose content
+    // script is still asking for its CRM card would start the worker again right after it stopped.
+    await this.closeDashboards();
+    await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_MS));
     const worker = await this.worker();
     await worker.evaluate(() => {
       (globalThis as { __benchStopped?: boolean }).__benchStopped = true;
