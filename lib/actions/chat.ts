@@ -138,6 +138,8 @@ interface ChatRun {
    * legacy mapping's bare record id, or one derived for a new phone number (`<id>-2`, see changeNumber).
    */
   providerCrmId: string;
+  /** The contact the mapping held when the click began, when no Chat on the lead was left unfinished. */
+  mappedContactId?: string;
 }
 
 /** How a Chat ended: the contact assigned, what Saleschat now holds for it, and what the agent is told besides. */
@@ -181,18 +183,63 @@ async function runChat(lead: Lead, ctx: ActionContext): Promise<ActionOutcome> {
   if (numberChange && 'back' in numberChange) await refuseTakeOver(me, numberChange.back.providerContactId, lead, ctx);
 
   const entry = { orgId, crmId, attempts: journal?.attempts ?? 0, startedAt: journal?.startedAt ?? ctx.now(), ...differentCrmId(providerCrmId, crmId) };
-  const run: ChatRun = { lead, ctx, client: providerClient(), me, sync, entry, providerCrmId };
+  // A mapped lead with no unfinished Chat: its chatroom may be shown before the assign answers (showEarly).
+  const mappedContactId = contact && !journal ? contact.providerContactId : undefined;
+  const run: ChatRun = { lead, ctx, client: providerClient(), me, sync, entry, providerCrmId, mappedContactId };
   if (!contact && known) await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: known, updatedAt: ctx.now() });
-  const chatted = numberChange ? await changeNumber(run, numberChange) : known ? await assignKnown(run, known, contact?.sent) : await createAndAssign(run);
+  const early = numberChange || !mappedContactId ? undefined : await showEarly(run, provider, mappedContactId, contact?.sent);
+  const chatted = await settleAfter(
+    early,
+    numberChange ? changeNumber(run, numberChange) : known ? assignKnown(run, known, contact?.sent) : createAndAssign(run),
+  );
 
   const { contactId, assigned } = chatted;
   const chatroomId = assigned.chatroomId ?? (await ctx.store.findChatroomId(orgId, contactId));
   const card = cardFromLead(lead, me, ctx.now(), values.defaultCountry ?? CONFIG_DEFAULTS.defaultCountry);
-  await ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now(), chatted.sent, card);
   const shown = chatroomUrl(provider, values, { chatroomId, contactId, crmId: chatted.providerCrmId });
-  await ctx.showInDashboard(shown, provider.providerDashboardUrl);
+  const shownEarly = early?.url === shown && (await early.shown);
+  // The mapping is written while the tab loads: the outcome still waits for both.
+  await Promise.all([
+    ctx.store.finishChat(orgId, crmId, contactId, assigned.assignedUserId ?? me.providerUserId, assigned.chatroomId, ctx.now(), chatted.sent, card),
+    shownEarly ? undefined : ctx.showInDashboard(shown, provider.providerDashboardUrl),
+  ]);
   const detail = { chatroomUrl: shown, contactId, ...(chatroomId ? { chatroomId } : {}), ...(me.email ? { agentEmail: me.email } : {}) };
   return { ok: true, message: successMessage(lead, assigned, me, values.agents ?? [], chatroomId, chatted.notes), detail };
+}
+
+/** The chatroom shown while the assign is on its way; `shown` says whether showing it worked. */
+interface EarlyShow {
+  url: string;
+  shown: Promise<boolean>;
+}
+
+/**
+ * A Chat on a lead whose chatroom this browser knows and which is already this agent's: the chatroom is shown
+ * while the assign is on its way, so the agent waits for the slower of the two instead of both in turn. The
+ * assign's answer still decides: another chatroom is shown when it names one (runChat). Not for a chat another
+ * agent holds, nor for a contact whose names this Chat updates first: the page would load before the assign
+ * made the chat ours, or before Saleschat had the new name.
+ */
+async function showEarly(run: ChatRun, provider: ProviderConfig, contactId: string, sent: FieldsSent | undefined): Promise<EarlyShow | undefined> {
+  const { ctx, me } = run;
+  if (planContactSync(sent, readableLead(run.lead, run.sync.defaultCountry), run.sync).update) return undefined;
+  const [chatroomId, assignee] = await Promise.all([ctx.store.findChatroomId(run.entry.orgId, contactId), ctx.store.findAssignee(run.entry.orgId, contactId)]);
+  if (!chatroomId || assignee !== me.providerUserId) return undefined;
+  const url = chatroomUrl(provider, ctx.config.values, { chatroomId, contactId, crmId: run.providerCrmId });
+  const shown = ctx.showInDashboard(url, provider.providerDashboardUrl).then(
+    () => true,
+    () => false,
+  );
+  return { url, shown };
+}
+
+/** `chat`'s result once the early show (if any) has settled too, so no part of this Chat outlives its outcome. */
+async function settleAfter(early: EarlyShow | undefined, chat: Promise<Chatted>): Promise<Chatted> {
+  try {
+    return await chat;
+  } finally {
+    await early?.shown;
+  }
 }
 
 function refuseLongCrmId(providerCrmId: string): void {
@@ -297,7 +344,9 @@ async function syncAndAssign(run: ChatRun, contactId: string, sent: FieldsSent |
 async function assignWithStage(run: ChatRun, contactId: string, stage: { stage: string; disposition?: string } | undefined): Promise<{ assigned: AssignResult; staged: SyncStep }> {
   const ids = { orgId: run.entry.orgId, contactId, crmId: run.providerCrmId };
   const staging = sendStage(run.client, run.ctx.config.values.contactStageUrlTemplate, ids, stage);
-  const assigned = await assignJournaled(run, contactId).catch(async (error: unknown) => {
+  // No journal write first: the contact id is durable in the mapping by now (saveCreatedContact, switchContact or
+  // a mapped lead), which is all a restart needs (resumeJournal).
+  const assigned = await run.client.assign(contactId, run.me.providerUserId).catch(async (error: unknown) => {
     await staging;
     throw error;
   });
@@ -327,11 +376,6 @@ async function changeNumber(run: ChatRun, change: NumberChange): Promise<Chatted
 function withCrmId(run: ChatRun, providerCrmId: string): ChatRun {
   const { providerCrmId: _current, ...entry } = run.entry;
   return { ...run, providerCrmId, entry: { ...entry, ...differentCrmId(providerCrmId, entry.crmId) } };
-}
-
-async function assignJournaled(run: ChatRun, contactId: string): Promise<AssignResult> {
-  await run.ctx.store.writeChatJournal({ ...run.entry, step: 'assigning', providerContactId: contactId, updatedAt: run.ctx.now() });
-  return run.client.assign(contactId, run.me.providerUserId);
 }
 
 /** The create found the contact it was meant to replace (assignKnown): nothing to re-create. */

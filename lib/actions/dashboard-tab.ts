@@ -199,13 +199,15 @@ export class DashboardTab {
   /** The remembered tab when it still shows (or loads) the dashboard; forgets it otherwise. */
   private async rememberedTab(dashboardUrl: string): Promise<TabInfo | undefined> {
     let id: unknown;
+    // Read together: the agent waits for this lookup between the provider's answer and the tab's navigation.
+    const sentAt = this.parts.session.get(DASHBOARD_TAB_AT_KEY).catch(() => undefined);
     try {
       id = await this.parts.session.get(DASHBOARD_TAB_KEY);
     } catch {
       return undefined;
     }
     if (typeof id !== 'number' || !Number.isInteger(id)) return undefined;
-    const at = await this.parts.session.get(DASHBOARD_TAB_AT_KEY).catch(() => undefined);
+    const at = await sentAt;
     const sentRecently = typeof at === 'number' && this.now() - at < NAVIGATION_GRACE_MS;
     let tab: TabInfo;
     try {
@@ -285,8 +287,7 @@ export class DashboardTab {
   }
 
   private async remember(id: number): Promise<void> {
-    await this.parts.session.set(DASHBOARD_TAB_KEY, id).catch(() => undefined);
-    await this.parts.session.set(DASHBOARD_TAB_AT_KEY, this.now()).catch(() => undefined);
+    await Promise.all([this.parts.session.set(DASHBOARD_TAB_KEY, id).catch(() => undefined), this.parts.session.set(DASHBOARD_TAB_AT_KEY, this.now()).catch(() => undefined)]);
   }
 
   private async forget(): Promise<void> {

@@ -7,7 +7,7 @@ import { login } from '../actions/login';
 import { loginLinkStore } from '../actions/login-links';
 import { testConnection } from '../actions/test-connection';
 import { exportMappings, importMappings } from '../actions/transfer';
-import { browserProfile, loadConfig, saveAgentOptions, tidyStoredToken } from '../config/agent-options';
+import { browserProfile, keepConfigLoaded, loadConfig, saveAgentOptions, tidyStoredToken } from '../config/agent-options';
 import type { BrowserProfileState } from '../config/browser-profile';
 import { agentMayNotSet, ConfigError, isTeamMode, type ProviderConfig, requireProviderConfig, type ResolvedConfig, resolveAgent } from '../config/resolve';
 import { CONFIG_DEFAULTS } from '../config/schema';
@@ -38,6 +38,7 @@ import { recentlyShown } from './recently-shown';
  * Every message is checked for its sender and validated before anything runs (routes.ts, one table).
  */
 export function startBackground(): void {
+  keepConfigLoaded();
   const storageClosed = closeStorageToContentScripts(chromeStorageAreas())
     .then((access) => storageAccessItem.setValue(access))
     .catch((error) => console.warn(redact(`CRM Chat Bridge: could not close storage to content scripts: ${String(error)}`)));
@@ -52,9 +53,12 @@ export function startBackground(): void {
   const shownByChat = recentlyShown(sessionStore, Date.now);
   const loginLinks = loginLinkStore(browser.storage.session);
   // Chat and Login show their page through here: the dashboard's screen pop skips a chatroom our Chat just showed.
+  // The note is written while the tab opens (storage keeps its order, so it is there before the page can ask).
   const showInDashboard: ShowInDashboard = async (url, dashboardUrl) => {
-    await shownByChat.note(url);
-    return dashboardTab.show(url, dashboardUrl);
+    const noted = shownByChat.note(url);
+    const outcome = await dashboardTab.show(url, dashboardUrl);
+    await noted;
+    return outcome;
   };
   const team = teamBackground({ store, showInDashboard, onSessionChange: () => resyncDashboard() });
   const dashboard = dashboardBackground({

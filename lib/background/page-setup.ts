@@ -39,6 +39,14 @@ export function effectiveTenants(config: Pick<ResolvedConfig, 'values' | 'proble
 /** The profiles in force now (admin rules + selected built-ins on the allowed tenants), for the sender check of CRM messages. */
 export async function activeCrmProfiles(): Promise<CompiledProfile[]> {
   const config = await loadConfig();
-  const { values } = config;
-  return activeProfiles({ crmProfiles: values.crmProfiles, crmRules: values.crmRules ?? [], crmTenants: effectiveTenants(config) }).profiles;
+  let profiles = compiledFor.get(config);
+  if (!profiles) {
+    const { values } = config;
+    profiles = activeProfiles({ crmProfiles: values.crmProfiles, crmRules: values.crmRules ?? [], crmTenants: effectiveTenants(config) }).profiles;
+    compiledFor.set(config, profiles);
+  }
+  return profiles;
 }
+
+/** Compiled once per config read: the background keeps a read config until it changes (keepConfigLoaded). */
+const compiledFor = new WeakMap<ResolvedConfig, CompiledProfile[]>();

@@ -61,7 +61,10 @@ export async function tidyStoredToken(options: { forget: boolean }): Promise<voi
   const { apiToken: leftover } = await agentOptionsItem.getValue();
   if (typeof leftover === 'string' && !options.forget) await secrets().secrets.put({ name: 'apiToken', value: leftover });
   if (leftover !== undefined) await removeStoredToken(leftover);
-  if (options.forget) await secrets().secrets.delete('apiToken');
+  const stored = options.forget && (await secrets().secrets.get('apiToken')) !== undefined;
+  if (stored) await secrets().secrets.delete('apiToken');
+  // Only a change drops the kept config: this runs at every worker start, next to the wake that loaded it.
+  if (leftover !== undefined || stored) forgetLoadedConfig();
 }
 
 /**
@@ -75,13 +78,57 @@ async function removeStoredToken(token: unknown): Promise<void> {
   await agentOptionsItem.setValue(rest);
 }
 
-/** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */
-export async function loadConfig(): Promise<ResolvedConfig> {
+interface Layers {
+  policy: Record<string, unknown>;
+  agent: Record<string, unknown>;
+  resolved: ResolvedConfig;
+}
+
+/**
+ * The layers as last read, in a context that keeps them (keepConfigLoaded): a Chat click reads the config for
+ * its sender check and again for its run, and reading means managed and local storage plus the token's database.
+ */
+let kept: { layers?: Promise<Layers> } | undefined;
+
+/**
+ * From now on this context reads the config once and keeps it until one of its sources changes: policy (managed
+ * storage), the agent's options (local storage) or the token (written only here, see forgetLoadedConfig). The
+ * background calls it at its start; other contexts (and unit tests) read afresh each time.
+ */
+export function keepConfigLoaded(): void {
+  if (kept) return;
+  kept = {};
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'managed' || area === 'sync' || (area === 'local' && 'agentOptions' in changes)) forgetLoadedConfig();
+  });
+}
+
+/** The next loadConfig reads every layer again. */
+export function forgetLoadedConfig(): void {
+  if (kept) kept.layers = undefined;
+}
+
+async function readLayers(): Promise<Layers> {
   const [policy, agent] = await Promise.all([readPolicy(), readAgentLayer()]);
   // The token as set in either layer (even one the schema refuses): masked in every message and log line.
   rememberSecret(policy.apiToken);
   rememberSecret(agent.apiToken);
-  const resolved = resolveConfig({ policy, agent });
+  return { policy, agent, resolved: resolveConfig({ policy, agent }) };
+}
+
+function layers(): Promise<Layers> {
+  if (!kept) return readLayers();
+  kept.layers ??= readLayers().catch((error: unknown) => {
+    forgetLoadedConfig();
+    throw error;
+  });
+  return kept.layers;
+}
+
+/** The effective configuration: policy > agent options > defaults, key by key (see resolveConfig). */
+export async function loadConfig(): Promise<ResolvedConfig> {
+  const { policy, agent, resolved } = await layers();
+  // The browser's signed-in account is asked each time: it can change without any event reaching us.
   if (resolved.values.agentFromBrowserProfile !== true) return resolved;
   const profile = await browserProfile();
   return profile.state === 'signed-in' ? resolveConfig({ policy, agent, browserProfileEmail: profile.email }) : resolved;
@@ -124,6 +171,9 @@ export async function saveAgentOptions(change: Record<string, unknown>, locked: 
   const { apiToken, ...options } = next;
   if (typeof apiToken === 'string') await secrets().secrets.put({ name: 'apiToken', value: apiToken });
   else await secrets().secrets.delete('apiToken');
+  forgetLoadedConfig();
   await agentOptionsItem.setValue(options);
+  // Again: a read between the two writes kept the old options (the change event comes too, but later).
+  forgetLoadedConfig();
   return problems;
 }

@@ -22,6 +22,15 @@ export class MappingStore {
    * other CRM's or tenant's lead afterwards. The provider's crm_id for them stays the bare id (providerCrmId).
    */
   async findLeadState(orgId: string, crmId: string, recordId: string | undefined): Promise<{ contact?: ContactRow; journal?: ChatJournalRow }> {
+    // Read-only first (every Chat reads this before its first request): a write transaction only when a legacy row
+    // is there to adopt.
+    const found = await this.db.transaction('r', this.db.contacts, this.db.journal, async () => {
+      const [contact, journal] = await Promise.all([this.db.contacts.get([orgId, crmId]), this.db.journal.get([orgId, crmId])]);
+      const underRecordId = !contact && !journal && recordId && recordId !== crmId;
+      const legacyUnderRecordId = underRecordId && ((await this.db.contacts.get([orgId, recordId]))?.legacy || (await this.db.journal.get([orgId, recordId]))?.legacy);
+      return { contact, journal, adopt: Boolean(contact?.legacy || journal?.legacy || legacyUnderRecordId) };
+    });
+    if (!found.adopt) return { ...optional('contact', found.contact), ...optional('journal', found.journal) };
     return this.db.transaction('rw', this.db.contacts, this.db.journal, async () => {
       let contact = await this.adopt(this.db.contacts, orgId, crmId, crmId);
       let journal = await this.adopt(this.db.journal, orgId, crmId, crmId);

@@ -115,7 +115,7 @@ test.describe('Chat journal', () => {
     await expect.poll(async () => (await sandbox.counts()).assign).toBe(1);
     const [contact] = await contactsFor(sandbox, lead.id);
     expect(await rows<JournalRow>(options, 'journal')).toEqual([
-      expect.objectContaining({ crmId: demoIdentity(lead.id), step: 'assigning', providerContactId: contact?.id }),
+      expect.objectContaining({ crmId: demoIdentity(lead.id), step: 'created', providerContactId: contact?.id }),
     ]);
 
     await stopServiceWorker(extension.context, page, extension.id);

@@ -80,7 +80,7 @@ function nextWorker(previous: { ctx: TestContext; name: string }, options: Recor
 }
 
 describe('the journal follows a Chat step by step', () => {
-  it('is "creating" while the create is out, "assigning" with the contact id while the assign is out, and gone at the end', async () => {
+  it('is "creating" while the create is out, "created" with the contact id (and the mapping stored) while the assign is out, and gone at the end', async () => {
     const { ctx } = contextOnNamedDb();
     const seen: unknown[] = [];
     ctx.provider.createContactResult = async () => {
@@ -95,8 +95,8 @@ describe('the journal follows a Chat step by step', () => {
     expect((await openChat(lead(), ctx)).ok).toBe(true);
     expect(seen).toEqual([
       { orgId: 'org_1', crmId: 'L-1001', step: 'creating', attempts: 1, startedAt: NOW, updatedAt: NOW },
-      { orgId: 'org_1', crmId: 'L-1001', step: 'assigning', providerContactId: 'c_1', attempts: 1, startedAt: NOW, updatedAt: NOW },
-      // The mapping is stored before the assign request leaves.
+      // No write of its own before the assign: the contact id and the mapping were stored together after the create.
+      { orgId: 'org_1', crmId: 'L-1001', step: 'created', providerContactId: 'c_1', attempts: 1, startedAt: NOW, updatedAt: NOW },
       { orgId: 'org_1', crmId: 'L-1001', providerContactId: 'c_1', createdAt: NOW, sent: { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' } },
     ]);
     expect(await ctx.store.unfinishedChats()).toEqual([]);
@@ -156,7 +156,7 @@ describe('a worker stopped between create-contact and assign', () => {
       throw stopped();
     };
     expect((await openChat(lead(), ctx)).ok).toBe(false);
-    expect(await ctx.store.findChatJournal('org_1', 'L-1001')).toMatchObject({ step: 'assigning', providerContactId: 'c_1' });
+    expect(await ctx.store.findChatJournal('org_1', 'L-1001')).toMatchObject({ step: 'created', providerContactId: 'c_1' });
 
     ctx.provider.assignResult = async (contactId) => ({ chatroomId: `cr_${contactId}` });
     expect((await openChat(lead(), ctx)).ok).toBe(true);

@@ -421,11 +421,13 @@ describe('createDashboardTab', () => {
     expect(await dashboard.show(CHAT_1, DASH)).toBe('opened');
     expect(await dashboard.show(CHAT_2, DASH)).toBe('reused');
     expect(calls.map((call) => call.replace(/"dashboardTabAt":\d+/, '"dashboardTabAt":T'))).toEqual([
+      // Both keys are read at once (the second is only used when the first names a tab).
+      'get dashboardTabAt',
       'get dashboardTabId',
       'set {"dashboardTabId":100}',
       'set {"dashboardTabAt":T}',
-      'get dashboardTabId',
       'get dashboardTabAt',
+      'get dashboardTabId',
       'set {"dashboardTabId":100}',
       'set {"dashboardTabAt":T}',
     ]);
