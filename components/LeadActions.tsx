@@ -13,6 +13,11 @@ export interface LeadActionsProps {
   login(): Promise<ActionOutcome>;
   /** Later news about this page's actions (the CRM write-back's outcome), shown as a second, smaller toast. */
   subscribeNotices?(listener: (notice: Notice) => void): () => void;
+  /**
+   * A click is likely soon: the pointer moved on the lead page or entered the buttons, one got keyboard focus, or
+   * the tab came back into view. The content script wakes the background worker (throttled: workerWaker), so the click meets it running.
+   */
+  wake?(): void;
 }
 
 export interface Notice {
@@ -35,12 +40,14 @@ const SUCCESS_TOAST_MS = 6000;
  * they must be seen: a real click on buttons the page made invisible or covered does nothing (visible-click.ts).
  * All text is rendered as text (Preact escapes it), never as HTML: lead names come from the CRM page.
  */
-export function LeadActions({ readLead, openChat, login, subscribeNotices }: LeadActionsProps) {
+export function LeadActions({ readLead, openChat, login, subscribeNotices, wake }: LeadActionsProps) {
   const [busy, setBusy] = useState<Kind | null>(null);
   const [toast, setToast] = useState<Toast | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const hideTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => subscribeNotices?.(setNotice), [subscribeNotices]);
+  useEffect(() => wake && onTabShown(wake), [wake]);
+  useEffect(() => wake && onPointerActivity(wake), [wake]);
 
   const run = async (kind: Kind, event: MouseEvent) => {
     if (!event.isTrusted || busy || refuseHiddenClick(event.currentTarget as Element, event)) return;
@@ -68,7 +75,7 @@ export function LeadActions({ readLead, openChat, login, subscribeNotices }: Lea
 
   const outcome = toast?.outcome;
   return (
-    <div class="ccb">
+    <div class="ccb" onPointerEnter={wake} onFocusIn={wake}>
       <button type="button" class="ccb-button ccb-chat" data-ccb="chat" disabled={busy !== null} onClick={(event) => run('chat', event)}>
         {busy === 'chat' ? 'Opening…' : 'Chat'}
       </button>
@@ -104,6 +111,45 @@ export function LeadActions({ readLead, openChat, login, subscribeNotices }: Lea
       )}
     </div>
   );
+}
+
+/** Calls `listener` each time the tab becomes visible again, while the buttons are mounted; returns the cleanup. */
+function onTabShown(listener: () => void): () => void {
+  const shown = () => {
+    if (document.visibilityState === 'visible') listener();
+  };
+  document.addEventListener('visibilitychange', shown);
+  return () => document.removeEventListener('visibilitychange', shown);
+}
+
+/**
+ * Calls `listener` on pointer movement anywhere on the page while the buttons are mounted: an agent moving the
+ * pointer on a lead page is on the way to Chat more often than not, and a pointer crossing the page reaches the
+ * button hundreds of milliseconds after its first move, time enough for a stopped worker to start. The listener
+ * is passive and the waker's throttle makes all but one move per 20 s a clock read.
+ */
+function onPointerActivity(listener: () => void): () => void {
+  document.addEventListener('pointermove', listener, { passive: true });
+  return () => document.removeEventListener('pointermove', listener);
+}
+
+/**
+ * Chrome stops an idle extension worker ~30 s after its last event. One wake per 20 s therefore keeps a worker
+ * that is warm warm, and costs a pointer sweeping back and forth over the buttons one message at most.
+ */
+export const WAKE_INTERVAL_MS = 20_000;
+
+/**
+ * The page's `wake` for LeadActions: sends at once, then at most once per WAKE_INTERVAL_MS. One per page (not per
+ * record shown): the worker it wakes serves every record. A wake is best effort: a failure is dropped, never shown.
+ */
+export function workerWaker(send: () => Promise<unknown>, now: () => number = Date.now): () => void {
+  let lastSentAt = Number.NEGATIVE_INFINITY;
+  return () => {
+    if (now() - lastSentAt < WAKE_INTERVAL_MS) return;
+    lastSentAt = now();
+    send().catch(() => undefined);
+  };
 }
 
 /**

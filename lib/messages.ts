@@ -106,6 +106,13 @@ export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
 export const EmptyRequestSchema = z.optional(z.undefined());
 
+/**
+ * wakeUp: a CRM page's content script starts the background worker ahead of a likely click (the pointer moving on
+ * a lead page or entering our buttons, the tab back in view), so the click does not pay the worker's start. No
+ * data; the reply is empty.
+ */
+export const WakeUpRequestSchema = EmptyRequestSchema;
+
 export const ConnectionReportSchema = z.object({
   ok: z.boolean(),
   /** One line per check, in the order they ran. */

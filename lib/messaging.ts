@@ -32,6 +32,8 @@ import type {
 export interface ProtocolMap {
   /** Content script → background: open (creating if needed) the chatroom with this lead. */
   openChat(lead: Lead): ActionOutcome;
+  /** Content script → background: start the worker (and warm what Chat loads) before a likely click. No provider request. */
+  wakeUp(): void;
   /** Content script or extension page → background: open the provider dashboard logged in. */
   login(request?: LoginRequest): ActionOutcome;
   /** Options page → background: check provider URL, token, org and agent. */
@@ -92,6 +94,7 @@ export type SenderKind = 'extension-page' | 'content-script' | 'crm-page' | 'das
 
 export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   openChat: ['crm-page'],
+  wakeUp: ['crm-page'],
   login: ['crm-page', 'extension-page'],
   testConnection: ['extension-page'],
   getPageSetup: ['content-script'],

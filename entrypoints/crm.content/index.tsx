@@ -1,7 +1,7 @@
 import { browser } from 'wxt/browser';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { LEAD_ACTIONS_CSS, LeadActions } from '../../components/LeadActions';
+import { LEAD_ACTIONS_CSS, LeadActions, workerWaker } from '../../components/LeadActions';
 import { mountInShadow } from '../../components/mount-in-shadow';
 import { compileSetup } from '../../lib/crm/find-profile';
 import { watchLeadPages } from '../../lib/crm/lead-watcher';
@@ -27,6 +27,8 @@ export default defineContentScript({
     const profiles = restrictToTenants(compiled.profiles, setup.crmTenants);
     const problems = [...setup.problems, ...compiled.problems];
     const notices = noticeBoard();
+    // One throttle for the page, across the records it shows: the worker it wakes serves them all.
+    const wake = workerWaker(() => sendMessage('wakeUp', undefined));
     const watcher = watchLeadPages({
       profiles,
       signal: ctx.signal,
@@ -40,6 +42,7 @@ export default defineContentScript({
             openChat={async (lead) => announced(await sendMessage('openChat', lead), lead)}
             login={async () => announced(await sendMessage('login', { pageUrl: location.href }))}
             subscribeNotices={notices.subscribe}
+            wake={wake}
           />,
         ),
     });

@@ -22,6 +22,7 @@ import { syncDashboardScript } from './dashboard-script';
 import { serialized } from '../single-flight';
 import { lastProviderContactItem, type ProviderContact, recordProviderContact } from './provider-status';
 import { serveRoutes } from './routes';
+import { wakeUpRoute } from './wake';
 import { siteStates, tabAccess } from './site-access';
 import { closeStorageToContentScripts, type StorageAreaName, storageAccessItem } from './storage-access';
 import { activeCrmProfiles, effectiveTenants, pageSetup } from './page-setup';
@@ -153,6 +154,8 @@ export function startBackground(): void {
           return outcome;
         },
       },
+      // What the openChat route above loads first, loaded ahead of the click.
+      wakeUp: wakeUpRoute({ loadConfig, openDatabase: () => db.open(), startUpSettled: () => settledWithin(journalResumed, JOURNAL_WAIT_MS) }),
       login: {
         schema: LoginRequestSchema,
         pageUrl: (request) => request?.pageUrl,

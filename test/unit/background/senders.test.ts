@@ -66,6 +66,16 @@ describe('sender checks: extension pages and content scripts', () => {
     await expect(checkSender(SENDERS.login, contentScript(LEAD, LIST), context)).rejects.toThrow(UntrustedSenderError);
   });
 
+  it('wakeUp: only from a CRM page, as openChat (a page no profile claims cannot make the worker start)', async () => {
+    expect(SENDERS.wakeUp).toEqual(SENDERS.openChat);
+    await expect(checkSender(SENDERS.wakeUp, contentScript(LIST, LEAD), context)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.wakeUp, contentScript(LEAD, LIST), context)).rejects.toThrow(/which no active CRM profile/);
+    const elsewhere = 'https://evil.example/crm/leads/L-1';
+    await expect(checkSender(SENDERS.wakeUp, contentScript(elsewhere, elsewhere), context)).rejects.toThrow(UntrustedSenderError);
+    await expect(checkSender(SENDERS.wakeUp, optionsPage, context)).rejects.toThrow(/only accepted from a CRM page/);
+    await expect(checkSender(SENDERS.wakeUp, { ...contentScript(LEAD, LEAD), id: 'other' }, context)).rejects.toThrow(/only accepted from CRM Chat Bridge itself/);
+  });
+
   it('getPageSetup: our content script on any page of a tab, not an extension page', async () => {
     await expect(checkSender(SENDERS.getPageSetup, contentScript(LIST, LIST), context)).resolves.toBeUndefined();
     await expect(checkSender(SENDERS.getPageSetup, optionsPage, context)).rejects.toThrow(UntrustedSenderError);
