@@ -297,7 +297,20 @@ async function refuseTakeOver(me: AgentIdentity, contactId: string | undefined, 
 
 async function createAndAssign(run: ChatRun): Promise<Chatted> {
   const created = await createJournaled(run);
-  return syncAndAssign(run, created.contactId, created.sent);
+  return whileSaving(syncAndAssign(run, created.contactId, created.sent), created.saved);
+}
+
+/**
+ * The assign goes out while the new contact's mapping is written, and the Chat goes on once both have settled (the
+ * assign's failure first: the provider's answer is what the agent reads). No new risk: a worker stopped before the
+ * write landed leaves the journal's 'creating' entry, exactly as one stopped a moment earlier would, and the next
+ * click's create meets the 409 and resolves it (createContact).
+ */
+async function whileSaving<T>(work: Promise<T>, saved: Promise<unknown>): Promise<T> {
+  const [result, save] = await Promise.allSettled([work, saved]);
+  if (result.status === 'rejected') throw result.reason;
+  if (save.status === 'rejected') throw save.reason;
+  return result.value;
 }
 
 /**
@@ -314,8 +327,8 @@ async function assignKnown(run: ChatRun, knownContactId: string, sent: FieldsSen
     const created = await createJournaled(run, { replacing: knownContactId }).catch((createError: unknown) => {
       throw createError instanceof ContactStillThere ? error : createError;
     });
-    await run.ctx.store.forgetContactDetails(run.entry.orgId, knownContactId);
-    return syncAndAssign(run, created.contactId, created.sent);
+    const forgotten = run.ctx.store.forgetContactDetails(run.entry.orgId, knownContactId);
+    return whileSaving(syncAndAssign(run, created.contactId, created.sent), Promise.all([created.saved, forgotten]));
   }
 }
 
@@ -344,8 +357,8 @@ async function syncAndAssign(run: ChatRun, contactId: string, sent: FieldsSent |
 async function assignWithStage(run: ChatRun, contactId: string, stage: { stage: string; disposition?: string } | undefined): Promise<{ assigned: AssignResult; staged: SyncStep }> {
   const ids = { orgId: run.entry.orgId, contactId, crmId: run.providerCrmId };
   const staging = sendStage(run.client, run.ctx.config.values.contactStageUrlTemplate, ids, stage);
-  // No journal write first: the contact id is durable in the mapping by now (saveCreatedContact, switchContact or
-  // a mapped lead), which is all a restart needs (resumeJournal).
+  // No journal write first: the contact id is in the mapping (a mapped lead, switchContact) or on its way there
+  // together with the journal's 'created' (saveCreatedContact, whileSaving), which is all a restart needs.
   const assigned = await run.client.assign(contactId, run.me.providerUserId).catch(async (error: unknown) => {
     await staging;
     throw error;
@@ -368,7 +381,7 @@ async function changeNumber(run: ChatRun, change: NumberChange): Promise<Chatted
   }
   const moved = withCrmId(run, change.providerCrmId);
   const created = await createJournaled(moved, { earlier: change.earlier });
-  const chatted = await syncAndAssign(moved, created.contactId, created.sent);
+  const chatted = await whileSaving(syncAndAssign(moved, created.contactId, created.sent), created.saved);
   return { ...chatted, notes: [newContactNote(change.change, change.providerCrmId), ...chatted.notes] };
 }
 
@@ -383,9 +396,10 @@ class ContactStillThere extends Error {}
 
 /**
  * Creates the contact with the journal around it: written before the request leaves, so a stopped worker
- * leaves a trace the next click reads; the contact id and mapping saved together once known.
+ * leaves a trace the next click reads; the contact id and mapping saved together once known (`saved`, which the
+ * caller awaits alongside the assign: whileSaving).
  */
-async function createJournaled(run: ChatRun, options: { replacing?: string; earlier?: EarlierContact[] } = {}): Promise<Created> {
+async function createJournaled(run: ChatRun, options: { replacing?: string; earlier?: EarlierContact[] } = {}): Promise<Created & { saved: Promise<void> }> {
   const { ctx, entry } = run;
   const earlierAttempts = entry.attempts;
   entry.attempts += 1;
@@ -406,8 +420,8 @@ async function createJournaled(run: ChatRun, options: { replacing?: string; earl
       throw options.replacing && error instanceof ActionRefused ? new ContactStillThere() : error;
     });
   const known = { ...(created.sent ? { sent: created.sent } : {}), ...(options.earlier ? { earlier: options.earlier } : {}) };
-  await ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: created.contactId, updatedAt: ctx.now() }, known);
-  return created;
+  const saved = ctx.store.saveCreatedContact({ ...entry, step: 'created', providerContactId: created.contactId, updatedAt: ctx.now() }, known);
+  return { ...created, saved };
 }
 
 function chatroomUrl(

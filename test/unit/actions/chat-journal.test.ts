@@ -80,14 +80,25 @@ function nextWorker(previous: { ctx: TestContext; name: string }, options: Recor
 }
 
 describe('the journal follows a Chat step by step', () => {
-  it('is "creating" while the create is out, "created" with the contact id (and the mapping stored) while the assign is out, and gone at the end', async () => {
+  it('is "creating" while the create is out, "created" with the contact id once the create answered, and gone at the end', async () => {
     const { ctx } = contextOnNamedDb();
     const seen: unknown[] = [];
     ctx.provider.createContactResult = async () => {
       seen.push(await ctx.store.findChatJournal('org_1', 'L-1001'));
       return { id: 'c_1' };
     };
+    // The assign waits until the mapping's write (which goes on alongside it: whileSaving) has landed.
+    let written: () => void = () => undefined;
+    const landed = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const save = ctx.store.saveCreatedContact.bind(ctx.store);
+    vi.spyOn(ctx.store, 'saveCreatedContact').mockImplementation(async (...args) => {
+      await save(...args);
+      written();
+    });
     ctx.provider.assignResult = async (contactId) => {
+      await landed;
       seen.push(await ctx.store.findChatJournal('org_1', 'L-1001'));
       seen.push(await ctx.store.findContact('org_1', 'L-1001'));
       return { chatroomId: `cr_${contactId}` };
@@ -95,11 +106,36 @@ describe('the journal follows a Chat step by step', () => {
     expect((await openChat(lead(), ctx)).ok).toBe(true);
     expect(seen).toEqual([
       { orgId: 'org_1', crmId: 'L-1001', step: 'creating', attempts: 1, startedAt: NOW, updatedAt: NOW },
-      // No write of its own before the assign: the contact id and the mapping were stored together after the create.
+      // No journal write of its own for the assign: the contact id and the mapping are stored together after the create.
       { orgId: 'org_1', crmId: 'L-1001', step: 'created', providerContactId: 'c_1', attempts: 1, startedAt: NOW, updatedAt: NOW },
       { orgId: 'org_1', crmId: 'L-1001', providerContactId: 'c_1', createdAt: NOW, sent: { first_name: 'Ada', last_name: 'Lovelace', phone_number: '+14155550132' } },
     ]);
     expect(await ctx.store.unfinishedChats()).toEqual([]);
+  });
+
+  it('sends the assign without waiting for the mapping’s write, and ends only once that write has landed', async () => {
+    const { ctx } = contextOnNamedDb();
+    const order: string[] = [];
+    const save = ctx.store.saveCreatedContact.bind(ctx.store);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    vi.spyOn(ctx.store, 'saveCreatedContact').mockImplementation(async (...args) => {
+      order.push('write started');
+      await held;
+      await save(...args);
+      order.push('write landed');
+    });
+    ctx.provider.assignResult = async (contactId) => {
+      order.push('assign sent');
+      release();
+      return { chatroomId: `cr_${contactId}` };
+    };
+    expect((await openChat(lead(), ctx)).ok).toBe(true);
+    expect(order).toEqual(['write started', 'assign sent', 'write landed']);
+    expect(ctx.opened).toEqual(['https://app.test/app/chatrooms/cr_c_1']);
+    expect(await ctx.store.findContact('org_1', 'L-1001')).toMatchObject({ providerContactId: 'c_1' });
   });
 
   it('a refusal before any provider call writes nothing', async () => {
@@ -222,7 +258,8 @@ describe('a worker stopped between create-contact and assign', () => {
       'Saleschat already has a contact for CRM id L-1001 (4090001 UQ_CONSTRAINT_FAILED), most likely from your earlier Chat on this lead, which was interrupted before Saleschat answered, and did not say which. Ask your administrator to set up the contact lookup (contactLookupUrlTemplate) or to import the team\'s contact mappings.',
     );
     expect(side.contacts.size).toBe(1);
-    expect(ctx.provider.count('assign')).toBe(0);
+    // The first click's assign went out while the mapping was being written (whileSaving); the second sends none.
+    expect(ctx.provider.count('assign')).toBe(1);
     expect(await ctx.store.findContact('org_1', 'L-1001')).toBeUndefined();
   });
 });
