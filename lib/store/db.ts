@@ -71,6 +71,11 @@ export interface ContactRow {
    * last Chat on it saw it and the CRM page it was clicked on. Rewritten by each Chat. Not indexed.
    */
   card?: CrmCard;
+  /**
+   * Team mode: the chatroom page the gateway last answered for the lead, so that the next Chat on it can show the
+   * page while the gateway works (lib/team/actions.ts). Not indexed.
+   */
+  chatroomUrl?: string;
 }
 
 /** contact_chatrooms: the chatroom the provider created for a contact. */

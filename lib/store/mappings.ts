@@ -84,8 +84,8 @@ export class MappingStore {
     });
   }
 
-  async saveContact(orgId: string, crmId: string, providerContactId: string, now: number): Promise<void> {
-    await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: now });
+  async saveContact(orgId: string, crmId: string, providerContactId: string, now: number, chatroomUrl?: string): Promise<void> {
+    await this.db.contacts.put({ orgId, crmId, providerContactId, createdAt: now, ...optional('chatroomUrl', chatroomUrl) });
   }
 
   async findChatroomId(orgId: string, providerContactId: string): Promise<string | undefined> {

@@ -37,21 +37,58 @@ export function teamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutc
 
 async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOutcome> {
   const session = await ctx.gateway.session();
-  const answer = ChatResponseSchema.parse(await ctx.gateway.call('/v1/chat', { lead }));
+  const orgId = session.rules?.orgId ?? '';
+  const early = await showEarly(lead, session, ctx);
+  const answer = await settleAfter(early, async () => ChatResponseSchema.parse(await ctx.gateway.call('/v1/chat', { lead })));
   if (answer.crmActionsEventId) ctx.followWriteBack?.(answer.crmActionsEventId);
   if (!answer.ok) return withoutEventId(answer);
-  const orgId = session.rules?.orgId ?? '';
   await ctx.store
-    .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now())
+    .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now(), answer.chatroomUrl)
     .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
     .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
   if (answer.chatroomId) {
     const opener = { email: session.email, ...(session.name ? { name: session.name } : {}) };
     ctx.rememberCard?.(answer.chatroomId, cardFromLead(lead, opener, ctx.now(), session.rules?.defaultCountry ?? 'US'));
   }
-  await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
+  if (!(early?.url === answer.chatroomUrl && (await early.shown))) await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
   const detail = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}), agentEmail: session.email };
   return { ok: true, message: answer.message, detail };
+}
+
+/** The chatroom shown while the gateway works; `shown` says whether showing it worked. */
+interface EarlyShow {
+  url: string;
+  shown: Promise<boolean>;
+}
+
+/**
+ * A lead whose chat this browser last saw the gateway give to this agent: its chatroom page is shown while the
+ * gateway works, so the agent waits for the slower of the two (as direct mode does, lib/actions/chat.ts). The
+ * gateway's answer still decides: another page is shown when it names one. From the browser's cache of the
+ * gateway's answers, never used to decide anything else.
+ */
+async function showEarly(lead: Lead, session: StoredSession, ctx: TeamActionContext): Promise<EarlyShow | undefined> {
+  const orgId = session.rules?.orgId;
+  if (!orgId || !session.rules?.providerDashboardUrl) return undefined;
+  const cached = await ctx.store.findContact(orgId, lead.crmId.trim()).catch(() => undefined);
+  if (!cached?.chatroomUrl) return undefined;
+  const assignee = await ctx.store.findAssignee(orgId, cached.providerContactId).catch(() => undefined);
+  if (assignee !== (session.providerUserId ?? session.email)) return undefined;
+  const url = cached.chatroomUrl;
+  const shown = ctx.showInDashboard(url, session.rules.providerDashboardUrl).then(
+    () => true,
+    () => false,
+  );
+  return { url, shown };
+}
+
+/** `work`'s result once the early show (if any) has settled too, so no part of this Chat outlives its outcome. */
+async function settleAfter<T>(early: EarlyShow | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await early?.shown;
+  }
 }
 
 export function teamLogin(ctx: TeamActionContext): Promise<ActionOutcome> {
