@@ -45,9 +45,13 @@ export function recordState(profile: CrmProfile, doc: Document, reading: LeadRea
  * record, so a busy state, toast or Retry never carries over to another lead), its own MutationObserver and
  * timers, all ended by its signal (Refined GitHub's pattern: one navigation, one signal).
  *
- * Cost model: per mutation batch a few property reads check that our buttons still sit where they were put;
- * only when they do not, or while the record is not yet proven shown (freshness.ts), is the page read, at
- * most once per frame.
+ * Cost model: while the buttons are not placed, or the record is not yet proven shown (freshness.ts), every
+ * mutation batch of the page is seen and the page is read at most once per frame. Once they are placed and the
+ * record is proven, only the region they live in is watched: the child lists of the host's ancestors (and of
+ * the anchor's, which are the same), the only changes that can take the buttons out of place. A page busy
+ * elsewhere (a live feed, a ticking clock) then costs nothing at all: issue 17 measured one observer callback
+ * per batch of such a storm as the extension's whole cost there. Any change in that region is checked with a
+ * few property reads; if the buttons are out of place, the whole page is watched again and read.
  */
 export class PageSession {
   private ui: PlacedUi | undefined;
@@ -56,6 +60,9 @@ export class PageSession {
   private scanPending = false;
   private floatingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly freshness: Freshness;
+  private readonly observer: MutationObserver;
+  /** What the observer watches: the whole page (and its frame's), or only the placed buttons' ancestors. */
+  private watching: 'page' | 'buttons' | undefined;
 
   constructor(private readonly options: SessionOptions) {
     const { signal } = options;
@@ -64,11 +71,33 @@ export class PageSession {
       'abort',
       () => {
         clearTimeout(this.floatingTimer);
+        this.observer.disconnect();
         this.ui?.destroy();
       },
       { once: true },
     );
-    this.observe();
+    this.observer = new MutationObserver(() => {
+      if (!this.isPlaced() || !this.freshness.isSettled) {
+        this.watchPage();
+        this.requestScan();
+      } else if (this.watching === 'buttons') {
+        // Still in place, but the way up to them may have changed (an ancestor moved elsewhere): watch it again.
+        this.watchButtons();
+      }
+    });
+    this.watchPage();
+    // A frame that navigates gets a new document: its load event (captured on ours) re-attaches.
+    if (options.profile.usesFrame) {
+      options.doc.addEventListener(
+        'load',
+        (event) => {
+          if ((event.target as Element | null)?.tagName !== 'IFRAME') return;
+          this.watchPage(true);
+          this.requestScan();
+        },
+        { capture: true, signal },
+      );
+    }
     this.scan();
   }
 
@@ -106,26 +135,32 @@ export class PageSession {
     return this.freshness.observe(recordState(profile, doc, reading), 'lead' in reading ? reading.shownIdMatches : undefined);
   }
 
-  private observe(): void {
+  /**
+   * Every change of the page (and of the rule's frame) may matter: the buttons are not placed, or the record
+   * not proven. `again` re-attaches even when already watching the page (a frame got a new document).
+   */
+  private watchPage(again = false): void {
     const { doc, profile, signal } = this.options;
-    const observer = new MutationObserver(() => {
-      if (!this.isPlaced() || !this.freshness.isSettled) this.requestScan();
-    });
-    const watch = (root: Node | null | undefined) => root && observer.observe(root, { childList: true, subtree: true, characterData: true });
+    if ((this.watching === 'page' && !again) || signal.aborted) return;
+    this.watching = 'page';
+    this.observer.disconnect();
+    const watch = (root: Node | null | undefined) => root && this.observer.observe(root, { childList: true, subtree: true, characterData: true });
     watch(doc.documentElement);
-    signal.addEventListener('abort', () => observer.disconnect(), { once: true });
-    if (!profile.usesFrame) return;
-    watch(profile.frameDocument(doc)?.documentElement);
-    // A frame that navigates gets a new document: its load event (captured on ours) re-attaches.
-    doc.addEventListener(
-      'load',
-      (event) => {
-        if ((event.target as Element | null)?.tagName !== 'IFRAME') return;
-        watch(profile.frameDocument(doc)?.documentElement);
-        this.requestScan();
-      },
-      { capture: true, signal },
-    );
+    if (profile.usesFrame) watch(profile.frameDocument(doc)?.documentElement);
+  }
+
+  /**
+   * Placed and proven: only a change of a child list on the way from the document down to the buttons can
+   * move or remove them or their anchor (their parent, or a sibling sharing it), so only those child lists
+   * are watched, through shadow roots up to the document. A rule reading a frame keeps watching the whole
+   * page: a frame's document can be replaced without any of these child lists changing.
+   */
+  private watchButtons(): void {
+    const host = this.ui?.host;
+    if (!host || this.options.profile.usesFrame || this.options.signal.aborted) return;
+    this.watching = 'buttons';
+    this.observer.disconnect();
+    for (let node: Node | null = host.parentNode; node; node = node.parentNode ?? shadowHost(node)) this.observer.observe(node, { childList: true });
   }
 
   private requestScan(): void {
@@ -147,7 +182,12 @@ export class PageSession {
     this.scanPending = false;
     this.lastScan = performance.now();
     if (this.options.signal.aborted) return;
-    if (this.isPlaced() && this.freshness.isSettled) return;
+    if (!this.isPlaced() || !this.freshness.isSettled) this.update();
+    if (this.isPlaced() && this.freshness.isSettled) this.watchButtons();
+  }
+
+  /** Reads the page; places the buttons (or takes them away when the page shows no lead). */
+  private update(): void {
     const reading = this.read();
     this.usable(reading);
     if (!('lead' in reading)) {
@@ -218,4 +258,9 @@ export class PageSession {
     this.ui?.host.remove();
     this.placed = undefined;
   }
+}
+
+/** The element a shadow root belongs to (where the way up to the document continues); null for any other node. */
+function shadowHost(node: Node): Element | null {
+  return node.nodeType === 11 && 'host' in node ? (node as ShadowRoot).host : null;
 }

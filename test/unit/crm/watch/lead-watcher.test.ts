@@ -186,3 +186,67 @@ describe('the lead watcher on a client-side-routed CRM', () => {
     expect(watcher.status()).toMatchObject({ detected: false, reasons: ["rule 'Orbit' matched the URL; record container `main#record` not found"] });
   });
 });
+
+describe('the lead watcher on a busy page, once its buttons are placed and the record proven', () => {
+  let mounted: Mounted;
+  let stop = () => {};
+  let callbacks = 0;
+  const Original = globalThis.MutationObserver;
+  beforeEach(() => {
+    mounted = { sources: [], destroyed: 0 };
+    callbacks = 0;
+    // Every observer's callbacks counted; with a Navigation API the address watcher needs none, so every
+    // callback is the record page's.
+    globalThis.MutationObserver = class extends Original {
+      constructor(callback: MutationCallback) {
+        super((records, observer) => {
+          callbacks += 1;
+          callback(records, observer);
+        });
+      }
+    };
+    (window as unknown as { navigation?: EventTarget }).navigation = new EventTarget();
+    navigate('/spa-crm/acme/leads/1');
+    render(`<section id="page">${recordHtml('1', 'Ada', '+1 415 555 0101')}</section><ul id="feed"></ul>`);
+  });
+  afterEach(() => {
+    stop();
+    globalThis.MutationObserver = Original;
+    delete (window as unknown as { navigation?: EventTarget }).navigation;
+  });
+
+  it('changes outside the way down to the buttons (a live feed, the record’s own text) cost no callback', async () => {
+    ({ stop } = start([rule()], mounted));
+    await sleep(10);
+    expect(document.querySelectorAll('.actions > crm-chat-bridge')).toHaveLength(1);
+    const before = callbacks;
+    const feed = document.querySelector('#feed') as HTMLElement;
+    for (let batch = 0; batch < 20; batch++) {
+      feed.append(document.createElement('li'));
+      feed.firstElementChild?.remove();
+      (document.querySelector('.phone') as HTMLElement).textContent = `+1 415 555 01${10 + batch}`;
+      await sleep(0);
+    }
+    expect(callbacks - before).toBe(0);
+  });
+
+  it('the anchor re-rendered, or the record replaced from an ancestor it was moved into: the buttons follow, once', async () => {
+    ({ stop } = start([rule()], mounted));
+    await sleep(10);
+    // The toolbar re-rendered: a new anchor element in the same place.
+    document.querySelector('.actions')?.replaceWith(Object.assign(document.createElement('div'), { className: 'actions' }));
+    await sleep(20);
+    expect(document.querySelectorAll('.actions > crm-chat-bridge')).toHaveLength(1);
+    // The record moved into a new container (the buttons stay in place), then that container's content replaced:
+    // only the way down from the new container sees it.
+    const container = document.createElement('div');
+    document.body.prepend(container);
+    container.append(document.querySelector('#record') as HTMLElement);
+    await sleep(20);
+    container.innerHTML = recordHtml('1', 'Ada', '+1 415 555 0101');
+    await sleep(20);
+    expect(document.querySelectorAll('crm-chat-bridge')).toHaveLength(1);
+    expect(container.querySelectorAll('.actions > crm-chat-bridge')).toHaveLength(1);
+    expect(mounted.sources).toHaveLength(1);
+  });
+});
