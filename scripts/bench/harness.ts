@@ -160,7 +160,30 @@ export class Harness {
     const loadedAt = await loadEnd(tab, landing);
     const clickedAt = await this.clickedAt(crm);
     await this.outcome(crm);
-    return { ms: loadedAt - clickedAt, requests: diff(before, await this.requestCounts()), tab };
+    return { ms: loadedAt - clickedAt, requests: diff(before, await this.requestCounts()), tab, phases: await this.phases(clickedAt, tab, loadedAt) };
+  }
+
+  /**
+   * Where the time from `startedAt` to `loadedAt` went, on the browser's clock: to the first provider request's
+   * arrival at the sandbox, between the first and the last request's arrivals (when more than one), from the
+   * last arrival to `tab`'s navigation start (negative when the tab was on its way first), and the page load.
+   */
+  async phases(startedAt: number, tab: Page, loadedAt: number): Promise<Record<string, number>> {
+    const log = await this.sandbox.call<{ at: string; endpoint: string | null }[]>('GET', 'requests');
+    const arrivals = log
+      .filter((entry) => entry.endpoint !== null)
+      .map((entry) => Date.parse(entry.at) + this.clockOffsetMs)
+      .filter((at) => at >= startedAt - ARRIVAL_SLACK_MS && at <= loadedAt);
+    const navigationStart = await tab.evaluate(() => performance.timeOrigin);
+    if (arrivals.length === 0) return { 'page load': loadedAt - navigationStart };
+    const first = Math.min(...arrivals);
+    const last = Math.max(...arrivals);
+    return {
+      'to the first request': first - startedAt,
+      ...(arrivals.length > 1 ? { 'between the requests': last - first } : {}),
+      'last request → tab navigation': navigationStart - last,
+      'page load': loadedAt - navigationStart,
+    };
   }
 
   /**
@@ -177,7 +200,7 @@ export class Harness {
     await this.cdp.send('Target.createTarget', { url });
     const tab = await opened;
     const loadedAt = await loadEnd(tab, landing);
-    return { ms: loadedAt - startedAt, requests: diff(before, await this.requestCounts()), url };
+    return { ms: loadedAt - startedAt, requests: diff(before, await this.requestCounts()), url, phases: await this.phases(startedAt, tab, loadedAt) };
   }
 
   /** A provider API call from Node, as the baseline makes it. */

@@ -1,6 +1,11 @@
 import type { Page, Worker } from '@playwright/test';
 import type { Harness } from './harness';
-import { comparedRow, type Measured, type Row } from './report';
+import { addedPerPhase } from './chat';
+import { comparedRow, type Measured, type Row, ratioTarget } from './report';
+import type { Spread } from './stats';
+
+const LOGIN_TRIED =
+  'Tried: the config kept in memory and the dashboard tab lookups read together; what remains is the click reaching the worker and finding the dashboard tab (a link is never kept on disk).';
 
 export const DASHBOARD_HOME = /\/app\/?$/;
 
@@ -25,10 +30,9 @@ export async function loginRows(harness: Harness, runs: number): Promise<Row[]> 
     cached.direct.push(await harness.direct(async () => direct.url, DASHBOARD_HOME));
   }
   await crm.close();
-  return [
-    comparedRow('Login, uncached: click → dashboard loaded, logged in', uncached.ours, { label: 'magic link from Node + tab', runs: uncached.direct }, { magicLink: 1 }),
-    comparedRow('Login, cached', cached.ours, { label: 'the same link opened in a tab', runs: cached.direct }, {}),
-  ];
+  const uncachedRow = comparedRow('Login, uncached: click → dashboard loaded, logged in', uncached.ours, { label: 'magic link from Node + tab', runs: uncached.direct }, { magicLink: 1 });
+  uncachedRow.target = ratioTarget(uncachedRow.data.ratio as Spread, 1.1, 1.2, `${addedPerPhase(uncached)} ${LOGIN_TRIED}`);
+  return [uncachedRow, comparedRow('Login, cached', cached.ours, { label: 'the same link opened in a tab', runs: cached.direct }, {})];
 }
 
 /** What the extension asks the provider for on an uncached Login, from Node: Alice's magic link. */

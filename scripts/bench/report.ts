@@ -22,6 +22,33 @@ export interface Row {
   roundTrips: string;
   data: Record<string, Spread | number | string | number[] | Record<string, number>>;
   checks: Check[];
+  /** Issue 17's goal for this figure, when it has one: met or not is decided from this run's figures. */
+  target?: Target;
+}
+
+/**
+ * A goal for a timed figure. Reported, never asserted (times vary by machine): the table says "met" or, when
+ * missed, what this run measured that explains it (`missed`, built from this run's own figures).
+ */
+export interface Target {
+  /** The goal as the table shows it, e.g. "≤ ×1.10 p50, ≤ ×1.20 p95". */
+  goal: string;
+  met: boolean;
+  /** When missed: what was tried and the measurement that says why it goes no further. */
+  missed?: string;
+}
+
+/** A target on a ratio's p50 and (optionally) p95, from the row's per-run ratio spread. */
+export function ratioTarget(ratio: Spread, p50: number, p95?: number, missed?: string): Target {
+  const goal = `≤ ×${p50.toFixed(2)} p50${p95 === undefined ? '' : `, ≤ ×${p95.toFixed(2)} p95`}`;
+  const met = ratio.p50 <= p50 && (p95 === undefined || ratio.p95 <= p95);
+  return { goal, met, ...(met || missed === undefined ? {} : { missed }) };
+}
+
+export function targetCell(target: Target | undefined): string {
+  if (!target) return '';
+  if (target.met) return `${target.goal}: met`;
+  return `${target.goal}: **missed**${target.missed ? `. ${target.missed}` : ''}`;
 }
 
 export interface BenchReport {
@@ -39,9 +66,9 @@ export function renderMarkdown(report: BenchReport): string {
   return [
     `${report.smoke ? 'Smoke run' : 'Benchmark'} ${report.startedAt} · ${settings}`,
     '',
-    '| figure | ours | baseline (same run) | ratio | provider round trips (limit) |',
-    '|---|---|---|---|---|',
-    ...report.rows.map((row) => `| ${[row.figure, row.ours, row.baseline, row.ratio, row.roundTrips].map(cell).join(' | ')} |`),
+    '| figure | ours | baseline (same run) | ratio | target (issue 17) | provider round trips (limit) |',
+    '|---|---|---|---|---|---|',
+    ...report.rows.map((row) => `| ${[row.figure, row.ours, row.baseline, row.ratio, targetCell(row.target), row.roundTrips].map(cell).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -97,6 +124,25 @@ export interface Measured {
   ms: number;
   /** Provider requests (sandbox counts, by endpoint) from the start to the end of the action. */
   requests: RequestCounts;
+  /** Where the time went (ms per phase, e.g. "start → first request"), where the figure measures it. */
+  phases?: Record<string, number>;
+}
+
+/**
+ * Per phase, ours minus the baseline's p50 (ms), over the timed runs (run 0 is the warm-up): what the extension
+ * adds where. Phases either side lacks are left out.
+ */
+export function phaseDifferences(ours: readonly Measured[], baseline: readonly Measured[]): Record<string, number> {
+  const names = Object.keys(ours[1]?.phases ?? {});
+  const p50 = (runs: readonly Measured[], name: string) => spread(runs.slice(1).flatMap((run) => (run.phases?.[name] === undefined ? [] : [run.phases[name]]))).p50;
+  return Object.fromEntries(names.map((name) => [name, p50(ours, name) - p50(baseline, name)]).filter(([, ms]) => Number.isFinite(ms)));
+}
+
+/** "before the first request +12 ms, …": phaseDifferences as words. */
+export function describePhases(differences: Record<string, number>): string {
+  return Object.entries(differences)
+    .map(([name, ms]) => `${name} ${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(0)} ms`)
+    .join(', ');
 }
 
 /**
