@@ -46,13 +46,16 @@ async function runTeamChat(lead: Lead, ctx: TeamActionContext): Promise<ActionOu
     .saveContact(orgId, lead.crmId.trim(), answer.contactId, ctx.now(), answer.chatroomUrl)
     .then(() => ctx.store.saveAssignment(orgId, answer.contactId, session.providerUserId ?? session.email, answer.chatroomId, ctx.now()))
     .catch(() => undefined); // a cache: the gateway has the mapping, the agent must not see a local storage hiccup
-  if (answer.chatroomId) {
-    const opener = { email: session.email, ...(session.name ? { name: session.name } : {}) };
-    ctx.rememberCard?.(answer.chatroomId, cardFromLead(lead, opener, ctx.now(), session.rules?.defaultCountry ?? 'US'));
-  }
+  if (answer.chatroomId) ctx.rememberCard?.(answer.chatroomId, chatCard(lead, session, ctx));
   if (!(early?.url === answer.chatroomUrl && (await early.shown))) await ctx.showInDashboard(answer.chatroomUrl, dashboardUrl(session));
   const detail = { chatroomUrl: answer.chatroomUrl, contactId: answer.contactId, ...(answer.chatroomId ? { chatroomId: answer.chatroomId } : {}), agentEmail: session.email };
   return { ok: true, message: answer.message, detail };
+}
+
+/** The CRM card this Chat gives its chatroom, as the gateway stores it too (this lead, this agent, now). */
+function chatCard(lead: Lead, session: StoredSession, ctx: TeamActionContext): CrmCard {
+  const opener = { email: session.email, ...(session.name ? { name: session.name } : {}) };
+  return cardFromLead(lead, opener, ctx.now(), session.rules?.defaultCountry ?? 'US');
 }
 
 /** The chatroom shown while the gateway works; `shown` says whether showing it worked. */
@@ -72,8 +75,13 @@ async function showEarly(lead: Lead, session: StoredSession, ctx: TeamActionCont
   if (!orgId || !session.rules?.providerDashboardUrl) return undefined;
   const cached = await ctx.store.findContact(orgId, lead.crmId.trim()).catch(() => undefined);
   if (!cached?.chatroomUrl) return undefined;
-  const assignee = await ctx.store.findAssignee(orgId, cached.providerContactId).catch(() => undefined);
+  const [assignee, chatroomId] = await Promise.all([
+    ctx.store.findAssignee(orgId, cached.providerContactId).catch(() => undefined),
+    ctx.store.findChatroomId(orgId, cached.providerContactId).catch(() => undefined),
+  ]);
   if (assignee !== (session.providerUserId ?? session.email)) return undefined;
+  // The page asks for its CRM card as soon as it loads, before the gateway answered: it gets this Chat's own.
+  if (chatroomId) ctx.rememberCard?.(chatroomId, chatCard(lead, session, ctx));
   const url = cached.chatroomUrl;
   const shown = ctx.showInDashboard(url, session.rules.providerDashboardUrl).then(
     () => true,

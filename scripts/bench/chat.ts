@@ -55,9 +55,9 @@ export function addedPerPhase(series: { ours: readonly Measured[]; direct: reado
 }
 
 export const NEW_LEAD_TRIED =
-  'Tried: the config and the compiled CRM profiles kept in memory, a read-only lead lookup, no journal write before the assign, the mapping written while the tab loads. ' +
-  'What remains is the click reaching the worker, the journal entry that must be on disk before the create leaves and the mapping before the assign (so a worker stopped mid-Chat resumes without a second create), and finding the dashboard tab; ' +
-  'the chatroom id only comes with the assign, so the tab cannot be shown earlier.';
+  'Tried: the config and the compiled CRM profiles kept in memory, a read-only lead lookup, no journal write before the assign, the assign sent while the new contact’s mapping is written, the tab’s lookups read together. ' +
+  'What remains before the first request is the click reaching the worker, the lead lookup and the journal entry that must be on disk before the create leaves (it is what makes the next click after a stopped worker safe); ' +
+  'after the assign, finding the dashboard tab. The chatroom id only comes with the assign, so its page cannot start loading earlier.';
 
 export const KNOWN_LEAD_TRIED =
   'The chatroom is shown while the assign is on its way (known chatroom, already this agent’s), so the wait is the slower of the two, not both.';

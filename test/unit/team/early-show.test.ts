@@ -68,9 +68,13 @@ describe('team Chat on a lead the gateway last gave this agent', () => {
 
     const second = teamContext();
     second.ctx.store = first.ctx.store;
+    const cards: string[] = [];
+    second.ctx.rememberCard = (chatroomId, card) => cards.push(`${chatroomId} ${card.firstName} ${card.openedBy?.email}`);
     const again = teamChat(lead, second.ctx);
     await second.called;
     expect(second.log).toEqual([`show ${ROOM}`]);
+    // The page it loads asks for its card before the gateway answered: it is there already (no gateway request).
+    expect(cards).toEqual(['cr_1 Ada alice@example.com']);
     await second.answer(chatAnswer('cr_1'));
     expect(await again).toMatchObject({ ok: true, detail: { chatroomUrl: ROOM } });
     expect(second.log).toEqual([`show ${ROOM}`, 'gateway answered']);
