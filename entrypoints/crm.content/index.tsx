@@ -17,9 +17,11 @@ export default defineContentScript({
   // matches only make the built-in CRMs' domains the build's host permissions.
   registration: 'runtime',
   matches: BUILT_IN_MATCHES,
-  runAt: 'document_idle',
+  // The runtime registration's runAt (CONTENT_SCRIPT_RUN_AT in lib/background/rule-hosts.ts) is what applies.
+  runAt: 'document_start',
   async main(ctx: ContentScriptContext) {
     const { setup, problem } = await loadPageSetup();
+    await documentRoot();
     if (ctx.isInvalid) return;
     const compiled = compileSetup(setup);
     // Second line behind the registration: a built-in profile accepts only the allowed tenants' URLs, on every
@@ -67,6 +69,19 @@ export default defineContentScript({
     ctx.onInvalidated(removeStatusHandler);
   },
 });
+
+/** Resolves once the document has its root element: at document_start the parser may not have made it yet. */
+function documentRoot(): Promise<void> {
+  if (document.documentElement) return Promise.resolve();
+  return new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (!document.documentElement) return;
+      observer.disconnect();
+      resolve();
+    });
+    observer.observe(document, { childList: true });
+  });
+}
 
 /** The one sender table (lib/messaging.ts): the messages a content script answers come from the extension's own pages. */
 function fromExtension(name: 'getDetectionStatus' | 'crmActionOutcome', sender: Parameters<typeof isExtensionPage>[0]): boolean {

@@ -103,7 +103,7 @@ describe('syncRuleContentScripts', () => {
       { origin: 'https://beta.example/*', rules: ['Beta'], site: 'https://beta.example/', granted: false },
     ]);
     expect(fake.calls).toEqual([
-      `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['content-scripts/crm.js'], matches: ['https://crm.acme.test/*'], runAt: 'document_idle', persistAcrossSessions: true }])}`,
+      `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['content-scripts/crm.js'], matches: ['https://crm.acme.test/*'], runAt: 'document_start', persistAcrossSessions: true }])}`,
     ]);
   });
 
@@ -114,7 +114,7 @@ describe('syncRuleContentScripts', () => {
     await syncRuleContentScripts(rules, STATIC, 'crm.js', fake.api);
     await syncRuleContentScripts([], STATIC, 'crm.js', fake.api);
     expect(fake.calls.slice(1)).toEqual([
-      `update ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, matches: ['https://crm.acme.test/*', 'https://beta.example/*'] }])}`,
+      `update ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, matches: ['https://crm.acme.test/*', 'https://beta.example/*'], runAt: 'document_start' }])}`,
       'unregister',
     ]);
   });
@@ -173,8 +173,8 @@ describe('syncRuleContentScripts with the built-in CRMs (builtInMatches)', () =>
     { name: 'HubSpot', url: 'https://app.hubspot.com/contacts/:portal/record/0-2/:id' },
   ];
   const register = (matches: string[]) =>
-    `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['crm.js'], matches, runAt: 'document_idle', persistAcrossSessions: true }])}`;
-  const update = (matches: string[]) => `update ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, matches }])}`;
+    `register ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, js: ['crm.js'], matches, runAt: 'document_start', persistAcrossSessions: true }])}`;
+  const update = (matches: string[]) => `update ${JSON.stringify([{ id: RULES_CONTENT_SCRIPT_ID, matches, runAt: 'document_start' }])}`;
 
   it('registers the built-ins’ matches first, then the granted rule hosts they do not cover', async () => {
     const fake = fakeApi(['https://crm.acme.test/*', 'https://acme.lightning.force.com/*', 'https://app.hubspot.com/*']);
@@ -237,6 +237,24 @@ describe('syncRuleContentScripts with the built-in CRMs (builtInMatches)', () =>
         unregisterContentScripts: async () => calls.push('unregister'),
       },
     };
+    await syncRuleContentScripts([], [], 'crm.js', api, ['https://acme.pipedrive.com/*']);
+    expect(calls).toEqual([update(['https://acme.pipedrive.com/*'])]);
+  });
+
+  it('moves a registration kept at document_idle (an earlier version) to document_start; one already there is left alone', async () => {
+    const calls: string[] = [];
+    let runAt = 'document_idle';
+    const api: RegistrationApi = {
+      permissions: { contains: async () => false },
+      scripting: {
+        getRegisteredContentScripts: async () => [{ id: RULES_CONTENT_SCRIPT_ID, matches: ['https://acme.pipedrive.com/*'], runAt }],
+        registerContentScripts: async () => calls.push('register'),
+        updateContentScripts: async (scripts) => calls.push(`update ${JSON.stringify(scripts)}`),
+        unregisterContentScripts: async () => calls.push('unregister'),
+      },
+    };
+    await syncRuleContentScripts([], [], 'crm.js', api, ['https://acme.pipedrive.com/*']);
+    runAt = 'document_start';
     await syncRuleContentScripts([], [], 'crm.js', api, ['https://acme.pipedrive.com/*']);
     expect(calls).toEqual([update(['https://acme.pipedrive.com/*'])]);
   });
