@@ -8,6 +8,7 @@ import { handleDashboard } from './dashboard';
 import type { FaultUse } from './faults';
 import { html, page } from './html';
 import { BodyTooLargeError, errorReply, htmlReply, parseJson, type Reply, readBody, send, sleep } from './http';
+import { handleLedgerCrm } from './ledger-crm';
 import {
   createSandboxOidc,
   handleOidcControl,
@@ -102,6 +103,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // /other-crm/<fixture>/… serves the same fixture pages at a path no manifest pattern covers (admin-rule tests).
     if (path === '/crm' || path.startsWith('/crm/') || path.startsWith('/other-crm/')) {
       send(res, handleCrm(method, path, store, searchParams));
+      return;
+    }
+    // Ledger CRM, a server-rendered PHP-CRM look-alike whose route is all in the query string (ledger-crm.ts).
+    if (path === '/ledger' || path.startsWith('/ledger/')) {
+      send(res, handleLedgerCrm(method, path, searchParams, store));
       return;
     }
     // Orbit CRM, the client-side-routed test CRM (spa-crm.ts); its API delays are its own, not `latencyMs`.
