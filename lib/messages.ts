@@ -318,3 +318,43 @@ export type CardState = z.infer<typeof CardStateSchema>;
 /** Background → the CRM tab's content script: how the CRM write-back of that tab's Chat went. */
 export const NoticeSchema = z.object({ ok: z.boolean(), message: text(1000) });
 export type Notice = z.infer<typeof NoticeSchema>;
+
+/**
+ * The rule builder (issue 18). The draft is the builder's own state, kept by the background between page loads
+ * of the tab it runs in; its rule is checked against the full rule schema only when saved (the background's
+ * builderSaveRule), since a draft may be unfinished.
+ */
+export const BuilderDraftSchema = z.object({
+  rule: z.record(z.string(), z.unknown()),
+  notes: z.record(z.string(), text(2000)),
+  checked: z
+    .array(
+      z.object({ href: text(4096), recordId: optionalText(256), ok: z.boolean(), summary: text(2000), failedField: optionalText(40) }),
+    )
+    .check(z.maxLength(10)),
+  editing: optionalText(100),
+  minimised: z.optional(z.boolean()),
+});
+export type BuilderDraftMessage = z.infer<typeof BuilderDraftSchema>;
+
+export const BuilderStartRequestSchema = z.object({ tabId: z.number().check(z.int(), z.positive()) });
+
+/** A rule the builder can start from, and where it is set. */
+export const BuilderBaseSchema = z.object({ origin: z.enum(['policy', 'agent', 'built-in']), rule: z.record(z.string(), z.unknown()) });
+
+/** What the builder in a tab needs: its draft (after a reload), the rules it can start from, and whether saving can take effect. */
+export const BuilderStateSchema = z.object({
+  draft: z.optional(BuilderDraftSchema),
+  bases: z.array(BuilderBaseSchema),
+  /** The administrator's policy sets crmRules: a rule saved in the agent's own settings would not apply. */
+  rulesLocked: z.boolean(),
+  /** The crmRules policy sets now (for the export: the whole list, this rule added or replaced). */
+  policyRules: z.array(z.unknown()),
+});
+export type BuilderState = z.infer<typeof BuilderStateSchema>;
+
+export const BuilderSaveRuleRequestSchema = z.object({ rule: z.record(z.string(), z.unknown()), replaces: optionalText(100) });
+export type BuilderSaveRuleRequest = z.infer<typeof BuilderSaveRuleRequestSchema>;
+
+export const BuilderOutcomeSchema = z.object({ ok: z.boolean(), message: text(2000) });
+export type BuilderOutcome = z.infer<typeof BuilderOutcomeSchema>;

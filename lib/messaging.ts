@@ -1,6 +1,10 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
 import type {
   ActionOutcome,
+  BuilderDraftMessage,
+  BuilderOutcome,
+  BuilderSaveRuleRequest,
+  BuilderState,
   CardState,
   ChatroomRequest,
   ChatroomView,
@@ -72,6 +76,16 @@ export interface ProtocolMap {
   saveCardState(request: CardState): CardState;
   /** Background → a CRM tab's content script (tabs.sendMessage): how the CRM write-back of its Chat went. */
   crmActionOutcome(notice: Notice): void;
+  /** Popup → background: open the rule builder on this tab ("Teach this page"). */
+  builderStart(request: { tabId: number }): BuilderOutcome;
+  /** Rule builder → background: its draft after a reload, the rules it can start from. */
+  builderState(): BuilderState;
+  /** Rule builder → background: keep the draft while the tab loads other records. */
+  builderSaveDraft(draft: BuilderDraftMessage): void;
+  /** Rule builder → background: save the rule in the agent's own settings (replacing the one it edits). */
+  builderSaveRule(request: BuilderSaveRuleRequest): BuilderOutcome;
+  /** Rule builder → background: the admin closed the builder; forget its draft. */
+  builderEnd(): void;
 }
 
 export type MessageName = keyof ProtocolMap;
@@ -89,8 +103,10 @@ export type * from './messages';
  * - `crm-page`: the same, on a page that an active CRM profile or admin rule claims, judged by what the tab
  *   shows now (not the address its document was loaded with: CRMs change it without reloading).
  * - `dashboard-page`: the same, on a page of the Saleschat dashboard this browser is configured for.
+ * - `builder-tab`: the rule builder's script, in the top frame of a tab where the extension's popup opened it
+ *   ("Teach this page"); any other tab's scripts cannot save rules.
  */
-export type SenderKind = 'extension-page' | 'content-script' | 'crm-page' | 'dashboard-page';
+export type SenderKind = 'extension-page' | 'content-script' | 'crm-page' | 'dashboard-page' | 'builder-tab';
 
 export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   openChat: ['crm-page'],
@@ -114,6 +130,11 @@ export const SENDERS: { readonly [K in MessageName]: readonly SenderKind[] } = {
   findInCrm: ['dashboard-page'],
   saveCardState: ['dashboard-page'],
   crmActionOutcome: ['extension-page'],
+  builderStart: ['extension-page'],
+  builderState: ['builder-tab'],
+  builderSaveDraft: ['builder-tab'],
+  builderSaveRule: ['builder-tab'],
+  builderEnd: ['builder-tab'],
 };
 
 /** The parts of runtime.MessageSender the checks read (the same in Chrome and Firefox). */

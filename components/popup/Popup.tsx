@@ -13,6 +13,8 @@ export interface PopupApi extends TeamApi {
   requestHostAccess(origin: string): Promise<boolean>;
   reloadTab(): Promise<void>;
   login(): Promise<ActionOutcome>;
+  /** Opens the rule builder on the tab ("Teach this page"). */
+  teachThisPage(): Promise<{ ok: boolean; message: string }>;
   testConnection(): Promise<ConnectionReport>;
   openOptions(): void;
   /** Calls back whenever settings or policy change, so the popup never shows stale state. */
@@ -109,6 +111,9 @@ export function Popup({ api }: { api: PopupApi }) {
         </button>
         <button type="button" id="test-connection" hidden={teamMode} disabled={busy} onClick={() => run(api.testConnection, setReport)}>
           Test connection
+        </button>
+        <button type="button" id="teach-page" disabled={busy} title="Build a CRM rule by clicking the lead’s name, phone and the place for the buttons" onClick={() => run(api.teachThisPage, (taught) => setOutcome(taught.ok ? { ok: true, message: taught.message } : { ok: false, message: taught.message, retryable: false }))}>
+          Teach this page
         </button>
         <button type="button" id="open-options" onClick={api.openOptions}>
           Options

@@ -33,6 +33,7 @@ import { crmWriteBack } from './crm-actions';
 import { crmActionHosts } from '../crm-actions/hosts';
 import { cardStateItem, dashboardBackground } from './dashboard';
 import { recentlyShown } from './recently-shown';
+import { BUILDER_SCRIPT_FILE, builderBackground, syncBuilderScript } from './builder';
 
 /**
  * The background worker: the only place that holds the token, calls the provider and opens the database.
@@ -139,6 +140,18 @@ export function startBackground(): void {
   browser.permissions.onAdded.addListener(resyncDashboard);
   browser.permissions.onRemoved.addListener(resync);
 
+  const builder = builderBackground({
+    loadConfig,
+    tabUrl: (tabId) => browser.tabs.get(tabId).then((tab) => tab.url ?? '', () => undefined),
+    inject: async (tabId) => {
+      await browser.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [BUILDER_SCRIPT_FILE as never] });
+    },
+    follow: (matches) => syncBuilderScript(matches, browser.scripting as unknown as RegistrationApi['scripting']),
+    afterSave: async () => {
+      await syncRules();
+    },
+  });
+
   const orgId = async () => (await loadConfig()).values.orgId;
   serveRoutes(
     {
@@ -169,6 +182,7 @@ export function startBackground(): void {
       },
       ...team.routes,
       ...dashboard.routes,
+      ...builder.routes,
       getPageSetup: {
         schema: EmptyRequestSchema,
         run: async () => {
@@ -243,7 +257,7 @@ export function startBackground(): void {
         },
       },
     },
-    { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/'), profiles: activeCrmProfiles, dashboardUrl: dashboard.dashboardUrl },
+    { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/'), profiles: activeCrmProfiles, dashboardUrl: dashboard.dashboardUrl, builderTab: builder.isBuilderTab },
   );
 }
 

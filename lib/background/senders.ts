@@ -18,6 +18,8 @@ export interface SenderCheckContext {
   profiles(): Promise<readonly CrmProfile[]>;
   /** The Saleschat dashboard's URL this browser is configured for (direct or team mode); asked only for `dashboard-page`. */
   dashboardUrl?(): Promise<string | undefined>;
+  /** Whether the popup opened the rule builder in this tab; asked only for `builder-tab`. */
+  builderTab?(tabId: number): Promise<boolean>;
 }
 
 /**
@@ -60,11 +62,17 @@ export async function checkSender(
     if (shown && dashboardUrl && isDashboardUrl(shown, dashboardUrl)) return;
     throw new UntrustedSenderError('This request is only accepted from the Saleschat dashboard this browser is configured for.');
   }
+  if (fromTab && allowed.includes('builder-tab')) {
+    const tabId = sender.tab?.id;
+    if (tabId !== undefined && (await context.builderTab?.(tabId))) return;
+    throw new UntrustedSenderError('Only the rule builder, opened from the extension’s popup in this tab, may do this.');
+  }
   throw new UntrustedSenderError(`This request is only accepted from ${allowed.map(describeKind).join(' or ')}.`);
 }
 
 function describeKind(kind: SenderKind): string {
   if (kind === 'dashboard-page') return 'the Saleschat dashboard';
+  if (kind === 'builder-tab') return 'the rule builder';
   return kind === 'extension-page' ? 'the extension’s own pages' : kind === 'crm-page' ? 'a CRM page the extension recognises' : 'the extension’s content script';
 }
 

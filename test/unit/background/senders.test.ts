@@ -82,3 +82,33 @@ describe('sender checks: extension pages and content scripts', () => {
     await expect(checkSender(SENDERS.getPageSetup, popupInATab, context)).rejects.toThrow(UntrustedSenderError);
   });
 });
+
+describe('sender checks: the rule builder (builder-tab)', () => {
+  const builderTabs = new Set([3]);
+  const withBuilder: SenderCheckContext = { ...context, builderTab: async (tabId) => builderTabs.has(tabId) };
+  const page = 'https://crm.acme.test/leads/42';
+
+  it('accepts the top frame of the tab the popup opened the builder in', async () => {
+    await expect(checkSender(SENDERS.builderSaveRule, contentScript(page, page), withBuilder)).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['another tab of the same site', { ...contentScript(page, page), tab: { id: 4, url: page } }],
+    ['a frame inside the builder’s tab', { ...contentScript(page, page), frameId: 2 }],
+    ['an extension page', { id: ID, url: `${ORIGIN}options.html` }],
+    ['another extension in the builder’s tab', { ...contentScript(page, page), id: 'other' }],
+  ])('refuses %s', async (_name, sender) => {
+    await expect(checkSender(SENDERS.builderSaveRule, sender, withBuilder)).rejects.toThrow(UntrustedSenderError);
+  });
+
+  it('refuses every builder message when no builder is open (no builderTab answer)', async () => {
+    for (const name of ['builderState', 'builderSaveDraft', 'builderSaveRule', 'builderEnd'] as const) {
+      await expect(checkSender(SENDERS[name], contentScript(page, page), context)).rejects.toThrow(/Only the rule builder/);
+    }
+  });
+
+  it('only the extension’s own pages open a builder', async () => {
+    await expect(checkSender(SENDERS.builderStart, { id: ID, url: `${ORIGIN}popup.html` }, withBuilder)).resolves.toBeUndefined();
+    await expect(checkSender(SENDERS.builderStart, contentScript(page, page), withBuilder)).rejects.toThrow(/the extension’s own pages/);
+  });
+});
