@@ -18,7 +18,7 @@ import type { ExtensionBrowserOption } from './test/e2e/fixtures';
  * in the first does not skip the policy specs. To run one policy spec alone:
  * `npx playwright test --no-deps --project=chromium-policy test/e2e/direct-mode.spec.ts`.
  */
-const CHROMIUM_POLICY_SPECS = [/test\/e2e\/(policy|direct-mode|fleet|tenants|crm-actions)\.spec\.ts$/];
+const CHROMIUM_POLICY_SPECS = [/test\/e2e\/(policy|direct-mode|fleet|tenants|crm-actions|builder-policy)\.spec\.ts$/];
 const FIREFOX_POLICY_SPECS = [/test\/e2e\/firefox\/policy\.spec\.ts$/];
 
 export default defineConfig<ExtensionBrowserOption, ExtensionBrowserOption>({

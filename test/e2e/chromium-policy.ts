@@ -15,6 +15,12 @@ export function writeChromiumPolicy(values: Record<string, unknown>): void {
   writeFileSync(POLICY_FILE, JSON.stringify({ '3rdparty': { extensions: { [CHROME_EXTENSION_ID]: values } } }, null, 2));
 }
 
+/** Writes a whole policy file as an admin deploys it (e.g. the rule builder's export), top-level keys and all. */
+export function writeChromiumPolicyFile(file: Record<string, unknown>): void {
+  mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
+  writeFileSync(POLICY_FILE, JSON.stringify(file, null, 2));
+}
+
 export function removeChromiumPolicy(): void {
   rmSync(POLICY_FILE, { force: true });
 }

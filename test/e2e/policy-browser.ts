@@ -1,11 +1,14 @@
-import { removeChromiumPolicy, writeChromiumPolicy } from './chromium-policy';
+import { removeChromiumPolicy, writeChromiumPolicy, writeChromiumPolicyFile } from './chromium-policy';
 import { test as base, launchWithExtension } from './fixtures';
 
 type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
 
 export interface PolicyBrowser {
-  /** Writes the policy file, then starts Chromium with the extension, which reads it at start. */
-  launch(policy: Record<string, unknown>, extensionDir?: string): Promise<Launched>;
+  /**
+   * Writes the policy file, then starts Chromium with the extension, which reads it at start. `policy` is the
+   * extension's settings, or with `asFile` the whole file (3rdparty.extensions.<id> and any browser policy).
+   */
+  launch(policy: Record<string, unknown>, extensionDir?: string, options?: { asFile?: boolean }): Promise<Launched>;
 }
 
 /**
@@ -19,8 +22,9 @@ export const test = base.extend<{ policyBrowser: PolicyBrowser }>({
     const launched: Launched[] = [];
     try {
       await use({
-        launch: async (policy, extensionDir) => {
-          writeChromiumPolicy(policy);
+        launch: async (policy, extensionDir, options) => {
+          if (options?.asFile) writeChromiumPolicyFile(policy);
+          else writeChromiumPolicy(policy);
           const browser = await launchWithExtension(extensionDir);
           launched.push(browser);
           return browser;
