@@ -1,5 +1,6 @@
 import { defineUnlistedScript } from 'wxt/utils/define-unlisted-script';
-import { BUILDER_CSS, BuilderPanel } from '../../components/builder/BuilderPanel';
+import { BuilderPanel } from '../../components/builder/BuilderPanel';
+import { BUILDER_CSS } from '../../components/builder/builder-css';
 import { mountInShadow } from '../../components/mount-in-shadow';
 import { sendMessage } from '../../lib/messaging';
 
