@@ -20,7 +20,7 @@ import type { Routes } from './routes';
  */
 
 /** The builder's script in every build (WXT names it after entrypoints/builder.ts). */
-export const BUILDER_SCRIPT_FILE = '/builder.js';
+export const BUILDER_SCRIPT_FILE = '/builder.js' as const;
 export const BUILDER_CONTENT_SCRIPT_ID = 'crm-chat-bridge-builder';
 
 interface Session {

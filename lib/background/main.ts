@@ -144,7 +144,7 @@ export function startBackground(): void {
     loadConfig,
     tabUrl: (tabId) => browser.tabs.get(tabId).then((tab) => tab.url ?? '', () => undefined),
     inject: async (tabId) => {
-      await browser.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [BUILDER_SCRIPT_FILE as never] });
+      await browser.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [BUILDER_SCRIPT_FILE] });
     },
     follow: (matches) => syncBuilderScript(matches, browser.scripting as unknown as RegistrationApi['scripting']),
     afterSave: async () => {

@@ -80,3 +80,19 @@ export async function orbitTenant(sandbox: SandboxControl, prefix: string) {
 }
 
 export const e164 = (number: string) => `+${number.replace(/\D/g, '')}`;
+
+/** "Start from": the option whose text begins with `name` (e.g. "Demo CRM (built-in)"). */
+export async function startFrom(crm: DriverPage, name: string): Promise<void> {
+  const chosen = await crm.evaluate(
+    ({ host, name }) => {
+      const select = document.querySelector(host)?.shadowRoot?.querySelector('[data-builder="base"]') as HTMLSelectElement | null;
+      const option = [...(select?.options ?? [])].find((candidate) => candidate.text.startsWith(name));
+      if (!select || !option) return false;
+      select.value = option.value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      return true;
+    },
+    { host: BUILDER, name },
+  );
+  expect(chosen).toBe(true);
+}

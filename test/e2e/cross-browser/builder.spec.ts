@@ -1,5 +1,5 @@
-import { BUILDER, e164, openBuilder, orbitTenant, panel, pick, saveRule, urlPattern } from '../builder-steps';
-import { type DriverPage, demoOptions, expect, type SandboxControl, test, uniqueLeadId } from '../fixtures';
+import { BUILDER, e164, openBuilder, orbitTenant, panel, pick, saveRule, startFrom, urlPattern } from '../builder-steps';
+import { type DriverPage, demoIdentity, demoOptions, expect, type SandboxControl, test, uniqueLeadId } from '../fixtures';
 
 /**
  * The rule builder ("Teach this page", issue 18) as an admin uses it, on two CRMs no rule or built-in knows:
@@ -119,5 +119,27 @@ test.describe('Teach this page: a rule built by clicking', () => {
       await expect.poll(() => panel(crm, `[data-builder="checked"] [data-record="${lead.id}"]`, 'data-ok'), { timeout: 15_000 }).toBe('true');
       await expectChat(sandbox, crm, { first: person.first, last: person.last, e164: person.phone.replace(/\s/g, '') }, `rule:ledger-crm:localhost:${lead.id}`);
     }
+  });
+
+  test('a built-in profile as the starting point: edited and saved, it keeps the leads’ identity, so a lead chatted before keeps its contact', async ({ driver, sandbox }) => {
+    await driver.configure(demoOptions(sandbox));
+    const lead = await sandbox.addLead({ id: uniqueLeadId('BLT'), firstName: 'Bianca', lastName: 'Builtin', phone: '+1 415 555 0181' });
+    const crm = await driver.newPage(`${sandbox.crmBase}/crm/leads`);
+    await crm.clickLink('Bianca Builtin');
+    await expectChat(sandbox, crm, { first: 'Bianca', last: 'Builtin', e164: '+14155550181' }, demoIdentity(lead.id));
+
+    // The admin starts from the built-in Demo CRM profile and reads the phone by its visible label instead.
+    await openBuilder(driver, crm);
+    await startFrom(crm, 'Demo CRM (built-in)');
+    await expect.poll(() => panel(crm, '[data-builder="check"]', 'data-ok')).toBe('true');
+    await pick(crm, 'phones', 'dd.field-phone', '+1 415 555 0181');
+    expect(await panel(crm, '[data-field="phones"] [data-builder="source"]')).toBe('label “Phone”');
+    await saveRule(crm);
+
+    // One set of buttons (the saved rule wins over the built-in it copies), and the same contact: no second one.
+    await expect.poll(() => crm.count('.quick-actions > crm-chat-bridge'), { timeout: 15_000 }).toBe(1);
+    expect(await crm.count('crm-chat-bridge')).toBe(1);
+    await expectChat(sandbox, crm, { first: 'Bianca', last: 'Builtin', e164: '+14155550181' }, demoIdentity(lead.id));
+    expect((await sandbox.createdContacts()).filter((contact) => contact.crm_id === demoIdentity(lead.id))).toHaveLength(1);
   });
 });
