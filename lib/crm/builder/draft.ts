@@ -48,7 +48,7 @@ export function newDraft(href: string, title: string): BuilderDraft {
 export function withUrlProposal(draft: BuilderDraft, href: string, recordId?: string): BuilderDraft {
   try {
     const proposal = proposeUrlPattern(href, recordId ? { recordId } : {});
-    return { ...draft, rule: { ...draft.rule, url: proposal.url }, notes: { ...draft.notes, url: proposal.why.join(' ') } };
+    return { ...draft, rule: { ...draft.rule, url: proposal.url }, notes: { ...draft.notes, url: sentences(proposal.why) } };
   } catch (error) {
     return { ...draft, notes: { ...draft.notes, url: `No pattern proposed: ${error instanceof Error ? error.message : String(error)}` } };
   }
@@ -58,6 +58,9 @@ export function withUrlProposal(draft: BuilderDraft, href: string, recordId?: st
  * The picked source for the field, replacing what it had; with `append` (phones: a lead may show its number
  * under another label), added after the sources it has, which are read too.
  */
+/** The proposal's reasons as one paragraph of sentences. */
+const sentences = (parts: readonly string[]): string => parts.map((part) => (/[.!?]$/.test(part) ? part : `${part}.`)).join(' ');
+
 export function withPick(
   draft: BuilderDraft,
   field: PickField,
