@@ -149,7 +149,7 @@ async function saveRule(request: { rule: Record<string, unknown>; replaces?: str
   const problems = await saveAgentOptions({ crmRules: next }, agentMayNotSet(config));
   if (problems.length > 0) return { ok: false, message: `Not saved: ${problems.map((problem) => `${problem.key} ${problem.message}`).join('; ')}.` };
   await deps.afterSave();
-  return { ok: true, message: `Saved '${rule.name}' in your own settings (${at >= 0 ? 'replacing the earlier version' : 'a new rule'}).` };
+  return { ok: true, message: `Saved '${rule.name}' in your own settings (${at >= 0 ? 'replacing the earlier version' : 'a new rule'}). This page reloads to use it; other tabs of this CRM use it once reloaded.` };
 }
 
 /** The builder's registration follows the open builders' sites; not kept across browser restarts, as their drafts are not. */

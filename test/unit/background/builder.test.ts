@@ -68,7 +68,7 @@ describe('rule builder, background side', () => {
   it('save: into the agent’s own crmRules, validated; saving again replaces it (by id, or the rule it edits)', async () => {
     const { deps, builder } = setup();
     await saveAgentOptions({ crmRules: [{ name: 'Other', url: 'https://other.test/:id', fields: {} }] }, []);
-    expect(await builder.routes.builderSaveRule.run({ rule: RULE })).toEqual({ ok: true, message: "Saved 'Acme CRM' in your own settings (a new rule)." });
+    expect(await builder.routes.builderSaveRule.run({ rule: RULE })).toEqual({ ok: true, message: "Saved 'Acme CRM' in your own settings (a new rule). This page reloads to use it; other tabs of this CRM use it once reloaded." });
     expect(deps.afterSave).toHaveBeenCalledTimes(1);
     const renamed = { ...RULE, name: 'Acme CRM v2', fields: { phones: { label: 'Cell' } } };
     expect((await builder.routes.builderSaveRule.run({ rule: renamed, replaces: 'Acme CRM' })).message).toMatch(/replacing the earlier version/);
