@@ -52,7 +52,9 @@ export function BuilderPanel({ api, state, host }: { api: BuilderApi; state: Bui
     setMessage(outcome);
     if (!outcome.ok) return;
     // Back after the reload minimised: the admin now tries the buttons on this and other records.
+    // Kept in the panel too, so a check recorded before the reload keeps these.
     const saved = { ...draft, editing: draft.rule.id ?? draft.rule.name, minimised: true };
+    setDraft(saved);
     await api.saveDraft(saved).catch(() => undefined);
     api.reload();
   };

@@ -4,16 +4,21 @@ import { type DriverPage, type ExtensionDriver, expect, type SandboxControl } fr
 
 export const BUILDER = 'crm-chat-bridge-builder';
 
-/** Reads inside the builder's (open, in this build) shadow root from the page: text, or an attribute. */
+/**
+ * Reads inside the builder's (open, in this build) shadow root from the page: text, or an attribute. Null while
+ * it is missing or while the page reloads (Save reloads it), as the driver's own light-DOM reads do.
+ */
 export function panel(page: DriverPage, selector: string, attribute?: string): Promise<string | null> {
-  return page.evaluate(
-    ({ selector, attribute, host }) => {
-      const element = document.querySelector(host)?.shadowRoot?.querySelector(selector);
-      if (!element) return null;
-      return attribute ? element.getAttribute(attribute) : (element.textContent ?? '').replace(/\s+/g, ' ').trim();
-    },
-    { selector, attribute, host: BUILDER },
-  );
+  return page
+    .evaluate(
+      ({ selector, attribute, host }) => {
+        const element = document.querySelector(host)?.shadowRoot?.querySelector(selector);
+        if (!element) return null;
+        return attribute ? element.getAttribute(attribute) : (element.textContent ?? '').replace(/\s+/g, ' ').trim();
+      },
+      { selector, attribute, host: BUILDER },
+    )
+    .catch(() => null);
 }
 
 export async function openBuilder(driver: ExtensionDriver, crm: DriverPage): Promise<void> {
