@@ -2,10 +2,11 @@ import { storage } from 'wxt/utils/storage';
 import { saveAgentOptions } from '../config/agent-options';
 import { agentMayNotSet, type ResolvedConfig } from '../config/resolve';
 import { selectBuiltIns } from '../crm/profiles';
-import { ruleId } from '../crm/rules/engine';
+import { withRuleReplaced } from '../crm/builder/replace-rule';
 import { CrmRuleSchema } from '../crm/rules/schema';
 import { BuilderDraftSchema, BuilderSaveRuleRequestSchema, BuilderStartRequestSchema, EmptyRequestSchema } from '../messages';
 import type { BuilderDraftMessage, BuilderOutcome, BuilderState } from '../messaging';
+import { syncScriptRegistration } from './dashboard-script';
 import type { RegistrationApi } from './rule-hosts';
 import type { Routes } from './routes';
 
@@ -140,28 +141,15 @@ async function saveRule(request: { rule: Record<string, unknown>; replaces?: str
     return { ok: false, message: 'Not saved: your administrator’s policy sets the CRM rules, so a rule in your own settings would not apply. Export it and add it to the policy.' };
   }
   const rule = parsed.data;
-  const id = ruleId(rule, 'rule');
   const own = config.sources.crmRules === 'agent' ? [...(config.values.crmRules ?? [])] : [];
-  const same = (other: { id?: string | undefined; name: string }) =>
-    ruleId(other, 'rule') === id || (request.replaces !== undefined && (other.id === request.replaces || other.name === request.replaces));
-  const at = own.findIndex(same);
-  const next = at >= 0 ? own.map((other, index) => (index === at ? rule : other)).filter((other, index) => index === at || !same(other)) : [...own, rule];
+  const { rules: next, replaced } = withRuleReplaced(own, rule, request.replaces);
   const problems = await saveAgentOptions({ crmRules: next }, agentMayNotSet(config));
   if (problems.length > 0) return { ok: false, message: `Not saved: ${problems.map((problem) => `${problem.key} ${problem.message}`).join('; ')}.` };
   await deps.afterSave();
-  return { ok: true, message: `Saved '${rule.name}' in your own settings (${at >= 0 ? 'replacing the earlier version' : 'a new rule'}). This page reloads to use it; other tabs of this CRM use it once reloaded.` };
+  return { ok: true, message: `Saved '${rule.name}' in your own settings (${replaced ? 'replacing the earlier version' : 'a new rule'}). This page reloads to use it; other tabs of this CRM use it once reloaded.` };
 }
 
 /** The builder's registration follows the open builders' sites; not kept across browser restarts, as their drafts are not. */
-export async function syncBuilderScript(matches: readonly string[], scripting: RegistrationApi['scripting']): Promise<void> {
-  const [registered] = await scripting.getRegisteredContentScripts({ ids: [BUILDER_CONTENT_SCRIPT_ID] });
-  if (matches.length === 0) {
-    if (registered) await scripting.unregisterContentScripts({ ids: [BUILDER_CONTENT_SCRIPT_ID] });
-  } else if (registered) {
-    if (registered.matches?.join('\n') !== matches.join('\n')) await scripting.updateContentScripts([{ id: BUILDER_CONTENT_SCRIPT_ID, matches: [...matches] }]);
-  } else {
-    await scripting.registerContentScripts([
-      { id: BUILDER_CONTENT_SCRIPT_ID, js: [BUILDER_SCRIPT_FILE.slice(1)], matches: [...matches], runAt: 'document_idle', persistAcrossSessions: false },
-    ]);
-  }
+export function syncBuilderScript(matches: readonly string[], scripting: RegistrationApi['scripting']): Promise<void> {
+  return syncScriptRegistration(scripting, { id: BUILDER_CONTENT_SCRIPT_ID, file: BUILDER_SCRIPT_FILE.slice(1), matches, persistAcrossSessions: false });
 }

@@ -26,15 +26,26 @@ export function dashboardScriptMatches(dashboardUrl: string | undefined): string
  */
 export async function syncDashboardScript(dashboardUrl: string | undefined, scripting: RegistrationApi['scripting']): Promise<string[]> {
   const matches = dashboardScriptMatches(dashboardUrl);
-  const [registered] = await scripting.getRegisteredContentScripts({ ids: [DASHBOARD_CONTENT_SCRIPT_ID] });
-  if (matches.length === 0) {
-    if (registered) await scripting.unregisterContentScripts({ ids: [DASHBOARD_CONTENT_SCRIPT_ID] });
+  await syncScriptRegistration(scripting, { id: DASHBOARD_CONTENT_SCRIPT_ID, file: DASHBOARD_CONTENT_SCRIPT_FILE, matches, persistAcrossSessions: true });
+  return matches;
+}
+
+/**
+ * One registered script made to match exactly `matches`: registered, its matches updated, or removed when there
+ * are none. Idempotent (no call when nothing changed). Used by the dashboard script and the rule builder.
+ */
+export async function syncScriptRegistration(
+  scripting: RegistrationApi['scripting'],
+  script: { id: string; file: string; matches: readonly string[]; persistAcrossSessions: boolean },
+): Promise<void> {
+  const [registered] = await scripting.getRegisteredContentScripts({ ids: [script.id] });
+  if (script.matches.length === 0) {
+    if (registered) await scripting.unregisterContentScripts({ ids: [script.id] });
   } else if (registered) {
-    if (registered.matches?.join('\n') !== matches.join('\n')) await scripting.updateContentScripts([{ id: DASHBOARD_CONTENT_SCRIPT_ID, matches }]);
+    if (registered.matches?.join('\n') !== script.matches.join('\n')) await scripting.updateContentScripts([{ id: script.id, matches: [...script.matches] }]);
   } else {
     await scripting.registerContentScripts([
-      { id: DASHBOARD_CONTENT_SCRIPT_ID, js: [DASHBOARD_CONTENT_SCRIPT_FILE], matches, runAt: 'document_idle', persistAcrossSessions: true },
+      { id: script.id, js: [script.file], matches: [...script.matches], runAt: 'document_idle', persistAcrossSessions: script.persistAcrossSessions },
     ]);
   }
-  return matches;
 }

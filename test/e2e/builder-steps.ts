@@ -38,6 +38,13 @@ export async function pick(crm: DriverPage, field: string, pageSelector: string,
   await expect.poll(() => panel(crm, `[data-field="${row}"] [data-builder="value"]`)).toBe(expected);
 }
 
+/** Pick mode for the buttons' place, then a real click on the page's element: the panel finds it there. */
+export async function pickAnchor(crm: DriverPage, pageSelector: string): Promise<void> {
+  await crm.clickInUi(BUILDER, '[data-pick="anchor"]');
+  await crm.click(pageSelector);
+  await expect.poll(() => panel(crm, '[data-field="anchor"] small')).toBe('found on this page');
+}
+
 /** The URL pattern the builder proposes (the textarea's value). */
 export function urlPattern(crm: DriverPage): Promise<string | null> {
   return crm.evaluate((host) => (document.querySelector(host)?.shadowRoot?.querySelector('[data-builder="url"]') as HTMLTextAreaElement | null)?.value ?? null, BUILDER);

@@ -1,4 +1,4 @@
-import { BUILDER, e164, openBuilder, orbitTenant, panel, pick, saveRule, startFrom, urlPattern } from '../builder-steps';
+import { BUILDER, e164, openBuilder, orbitTenant, panel, pick, pickAnchor, saveRule, startFrom, urlPattern } from '../builder-steps';
 import { type DriverPage, demoIdentity, demoOptions, expect, type SandboxControl, test, uniqueLeadId } from '../fixtures';
 
 /**
@@ -43,9 +43,7 @@ test.describe('Teach this page: a rule built by clicking', () => {
       await pick(crm, 'firstName', 'main#record .first-name', 'Ada');
       await pick(crm, 'lastName', 'main#record .last-name', 'Lovelace');
       await pick(crm, 'phones', 'main#record [data-field="mobile"]', '+1 415 555 0132');
-      await crm.clickInUi(BUILDER, '[data-pick="anchor"]');
-      await crm.click('main#record .record-actions button');
-      await expect.poll(() => panel(crm, '[data-field="anchor"] small')).toBe('found on this page');
+      await pickAnchor(crm, 'main#record .record-actions button');
       await expect.poll(() => panel(crm, '[data-builder="check"]', 'data-ok')).toBe('true');
       // The record id came from the address, generalised: the rule is for every record of every tenant.
       expect(await urlPattern(crm)).toBe('http://localhost/spa-crm/*/leads/:id');
@@ -98,9 +96,7 @@ test.describe('Teach this page: a rule built by clicking', () => {
     await openBuilder(driver, crm);
     await pick(crm, 'fullName', '.moduleTitle h2', 'Lena Ledger');
     await pick(crm, 'phones', 'table.detail span.phone', '+1 415 555 0171');
-    await crm.clickInUi(BUILDER, '[data-pick="anchor"]');
-    await crm.click('#detail-actions input[value="Edit"]');
-    await expect.poll(() => panel(crm, '[data-field="anchor"] small')).toBe('found on this page');
+    await pickAnchor(crm, '#detail-actions input[value="Edit"]');
     await expect.poll(() => panel(crm, '[data-builder="check"]', 'data-ok')).toBe('true');
     // The id is in the query among parameters that change between visits: only the route's words are kept.
     expect(await urlPattern(crm)).toBe('http://localhost/ledger/index.php?module=Contacts&action=DetailView&record=:id');

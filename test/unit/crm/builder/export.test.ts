@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildManagedSchema } from '../../../../lib/config/managed-schema';
 import { CHROME_EXTENSION_ID, GECKO_ID } from '../../../../lib/extension-ids';
 import { builderExport } from '../../../../lib/crm/builder/export';
+import { withRuleReplaced } from '../../../../lib/crm/builder/replace-rule';
 import { BUILT_IN_RULES } from '../../../../lib/crm/profiles';
 import { compileRule } from '../../../../lib/crm/rules/engine';
 import { toChromeListForm } from '../../../../lib/crm/rules/list-form';
@@ -84,5 +85,18 @@ describe('the builder’s export', () => {
     expect(problems).toEqual([]);
     expect(JSON.parse(text).policies['3rdparty'].Extensions[GECKO_ID].crmRules).toEqual([withRegex.rule]);
     expect(builderExport([], withRegex, 'windows-reg').problems).toHaveLength(1);
+  });
+});
+
+describe('one rule list, one version of a rule (Save and Export)', () => {
+  const rule: CrmRule = { name: 'Orbit CRM', url: 'http://localhost/spa-crm/*/leads/:id', fields: {} };
+  it('replaces the rule it edits in place and drops further versions; adds a rule it does not know', () => {
+    const old = { name: 'Orbit (old)', url: 'x', fields: {} };
+    const list = [{ name: 'Acme', url: 'a', fields: {} }, old, { name: 'Orbit CRM', url: 'dup', fields: {} }];
+    expect(withRuleReplaced(list, rule, 'Orbit (old)')).toEqual({ rules: [list[0], rule], replaced: true });
+    expect(withRuleReplaced([list[0]], rule)).toEqual({ rules: [list[0], rule], replaced: false });
+  });
+  it('matches by id too, and passes over entries that are not rules', () => {
+    expect(withRuleReplaced([null, 'x', { id: 'orbit', name: 'Other name' }], { ...rule, id: 'orbit' })).toEqual({ rules: [null, 'x', { ...rule, id: 'orbit' }], replaced: true });
   });
 });

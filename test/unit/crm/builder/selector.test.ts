@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Window } from 'happy-dom';
+import { demoSeed } from '../../../../sandbox/seed';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type ProposedSource,
@@ -68,21 +69,8 @@ afterEach(() => {
 // ---------------------------------------------------------------------------------------------------------
 // Orbit CRM: the sandbox's single-page app (sandbox/spa-crm-app.js), run in its own happy-dom window
 
-const ORBIT_LEADS = [
-  {
-    id: '4711',
-    firstName: 'Ada',
-    lastName: 'Lovelace',
-    mobile: '+1 415 555 0132',
-    phone: '(415) 555-0100',
-    email: 'ada@example.com',
-    ownerEmail: 'alice@example.com',
-    ownerName: 'Alice Agent',
-    status: 'Qualified',
-  },
-  { id: '4712', firstName: 'Grace', lastName: 'Hopper', mobile: '+44 7700 900123', email: 'grace@example.com', ownerName: 'Bob Agent', status: 'New' },
-  { id: '4713', firstName: 'Alan', lastName: 'Turing', phone: '415 555 0199', status: 'New' },
-];
+/** Orbit's seed leads for the acme tenant, as the sandbox serves them. */
+const ORBIT_LEADS = demoSeed.spaLeads?.acme ?? [];
 const ORBIT_SOURCE = readFileSync(path.resolve(__dirname, '../../../../sandbox/spa-crm-app.js'), 'utf8');
 
 interface Orbit {
